@@ -1,0 +1,140 @@
+"""The book's structure rules (tools/notebooks.py), on the real book and on notebooks built to break them."""
+
+import copy
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks  # noqa: E402
+
+BOOTSTRAP = notebooks.bootstrap_source()
+
+
+def test_the_book_follows_the_rules():
+    problems = notebooks.check_book()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_chapter_is_in_the_toc_and_every_toc_entry_exists():
+    listed = notebooks.toc_files()
+    chapters = sorted(p.relative_to(ROOT).with_suffix("").as_posix() for p in (ROOT / "chapters").glob("*.ipynb"))
+    assert chapters, "no chapters"
+    assert set(chapters) <= set(listed)
+    for name in listed:
+        assert (ROOT / f"{name}.ipynb").exists() or (ROOT / f"{name}.md").exists(), name
+
+
+def test_bootstrap_takes_the_repository_from_config():
+    url = notebooks._yaml_value((ROOT / "_config.yml").read_text(), "repository", "url")
+    assert f"git+{url}@" in BOOTSTRAP
+    assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in BOOTSTRAP
+    assert 'os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"' in BOOTSTRAP
+
+
+# --- The rules really fail: a good notebook passes, and each kind of damage is caught. ---------------------------
+
+def _good_notebook() -> dict:
+    md = lambda text: {"cell_type": "markdown", "metadata": {}, "source": text}  # noqa: E731
+    code = lambda text, tags=(): {"cell_type": "code", "execution_count": None, "metadata": {"tags": list(tags)},  # noqa: E731
+                                  "outputs": [], "source": text}
+    exercises = "\n\n".join(
+        f"```{{exercise}}\n:label: ex-{i}\nDo {i}.\n```\n\n```{{solution}} ex-{i}\n:class: dropdown\nDone.\n```"
+        for i in range(3))
+    return {"cells": [code(BOOTSTRAP, ["hide-input"]), md("# A chapter\n\nHook."), code("x = 1"),
+                      code("assert x == 1", ["remove-cell"]), md("## Exercises\n\n" + exercises)],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _problems(tmp_path, nb) -> list[str]:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    return notebooks.check_notebook(path, BOOTSTRAP)
+
+
+def test_a_good_notebook_passes(tmp_path):
+    assert _problems(tmp_path, _good_notebook()) == []
+
+
+def _with_outputs(nb):
+    nb["cells"][2]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+    nb["cells"][2]["execution_count"] = 1
+
+
+def _no_bootstrap(nb):
+    del nb["cells"][0]
+
+
+def _edited_bootstrap(nb):
+    nb["cells"][0]["source"] = BOOTSTRAP.replace("SEED = 0", "SEED = 1")
+
+
+def _visible_bootstrap(nb):
+    nb["cells"][0]["metadata"]["tags"] = []
+
+
+def _no_check(nb):
+    nb["cells"][3]["metadata"]["tags"] = []
+
+
+def _check_asserts_nothing(nb):
+    nb["cells"][3]["source"] = "print(x)"
+
+
+def _two_exercises(nb):
+    text = nb["cells"][4]["source"]
+    nb["cells"][4]["source"] = text[: text.rfind("```{exercise}")]
+
+
+def _missing_solution(nb):
+    nb["cells"][4]["source"] = nb["cells"][4]["source"].replace("```{solution} ex-2", "```{note}")
+
+
+@pytest.mark.parametrize("damage, message", [
+    (_with_outputs, "outputs are not stripped"),
+    (_no_bootstrap, "first cell"),
+    (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
+    (_visible_bootstrap, "hide-input"),
+    (_no_check, "no hidden check cell"),
+    (_check_asserts_nothing, "assert nothing"),
+    (_two_exercises, "2 exercises"),
+    (_missing_solution, "only 2 solutions"),
+])
+def test_each_kind_of_damage_is_caught(tmp_path, damage, message):
+    nb = copy.deepcopy(_good_notebook())
+    damage(nb)
+    problems = _problems(tmp_path, nb)
+    assert any(message in p for p in problems), problems
+
+
+def test_toc_mismatch_is_caught(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "bootstrap_cell.py").write_text(notebooks.BOOTSTRAP_TEMPLATE.read_text())
+    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/listed\n")
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    (tmp_path / "chapters" / "unlisted.ipynb").write_text(json.dumps(_good_notebook()))
+    problems = notebooks.check_book(tmp_path)
+    assert any("lists chapters/listed, which does not exist" in p for p in problems), problems
+    assert any("chapters/unlisted.ipynb is not in _toc.yml" in p for p in problems), problems
+
+
+def test_strip_and_sync_repair_a_notebook(tmp_path, monkeypatch):
+    nb = _good_notebook()
+    _with_outputs(nb)
+    _edited_bootstrap(nb)
+    path = tmp_path / "repair.ipynb"
+    path.write_text(json.dumps(nb))
+    assert notebooks.strip(path) and notebooks.sync(path)
+    assert _problems(tmp_path, json.loads(path.read_text())) == []
+    assert not notebooks.strip(path) and not notebooks.sync(path)  # idempotent
+
+
+def test_untitled_notebook_is_caught(tmp_path):
+    nb = _good_notebook()
+    nb["cells"][1]["source"] = "Hook without a title."
+    assert any("needs a title" in p for p in _problems(tmp_path, nb))

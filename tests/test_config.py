@@ -1,0 +1,66 @@
+import pytest
+
+from vaebook import config
+
+
+def test_profile_from_environment(monkeypatch):
+    for name in config.PROFILES:
+        monkeypatch.setenv("VAEBOOK_PROFILE", name)
+        assert config.profile() == name
+    monkeypatch.setenv("VAEBOOK_PROFILE", " Smoke ")
+    assert config.profile() == "smoke"
+
+
+def test_profile_default_follows_gpu(monkeypatch):
+    monkeypatch.delenv("VAEBOOK_PROFILE", raising=False)
+    monkeypatch.setattr(config, "gpu_available", lambda: False)
+    assert config.profile() == "quick"
+    monkeypatch.setattr(config, "gpu_available", lambda: True)
+    assert config.profile() == "full"
+
+
+def test_bad_profile_names_the_choices(monkeypatch):
+    monkeypatch.setenv("VAEBOOK_PROFILE", "fast")
+    with pytest.raises(ValueError, match="smoke, quick, full.*'fast'"):
+        config.profile()
+
+
+def test_budget_picks_the_active_profile(monkeypatch):
+    for name, expected in [("smoke", 1), ("quick", 10), ("full", 50)]:
+        monkeypatch.setenv("VAEBOOK_PROFILE", name)
+        assert config.budget(smoke=1, quick=10, full=50) == expected
+
+
+def test_budget_requires_every_profile():
+    with pytest.raises(TypeError):
+        config.budget(smoke=1, quick=2)  # full missing: keyword-only and required
+
+
+def test_set_seed_repeats_numpy_and_keras():
+    import keras
+    import numpy as np
+
+    config.set_seed(3)
+    a = (np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,))))
+    config.set_seed(3)
+    b = (np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,))))
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True, None])
+def test_set_seed_rejects_bad_seeds(bad):
+    with pytest.raises(ValueError, match="non-negative integer"):
+        config.set_seed(bad)
+
+
+def test_environment_report(monkeypatch, backend):
+    monkeypatch.setenv("VAEBOOK_PROFILE", "smoke")
+    config.set_seed(7)
+    report = config.environment_report()
+    assert report.backend == backend
+    assert report.profile == "smoke" and report.seed == 7
+    text = str(report)
+    for key in ("python", "keras", "device", "profile", "seed", "data"):
+        assert key in text
+    assert report.as_dict()["backend"] == backend

@@ -1,0 +1,166 @@
+"""Notebook housekeeping for the book: the shared bootstrap cell, output stripping and the structure rules.
+
+    python tools/notebooks.py sync     # write the bootstrap cell (from _config.yml's repository) into every chapter
+    python tools/notebooks.py strip    # remove outputs and execution counts from every chapter
+    python tools/notebooks.py check    # print every structure problem (exit 1 if any)
+
+tests/test_book_structure.py runs the same checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+BOOTSTRAP_TEMPLATE = ROOT / "tools" / "bootstrap_cell.py"
+HIDE_INPUT = "hide-input"
+CHECK_TAG = "remove-cell"
+MIN_EXERCISES = 3
+EXERCISE_RE = re.compile(r"^\s*(```+|:::+)\{exercise\}", re.MULTILINE)
+SOLUTION_RE = re.compile(r"^\s*(```+|:::+)\{solution\}", re.MULTILINE)
+
+
+def _yaml_value(text: str, section: str, key: str) -> str:
+    """A scalar from a two-level YAML block (enough for _config.yml's repository section; no YAML dependency)."""
+    block = re.search(rf"^{section}:\s*\n((?:[ \t]+.*\n?)+)", text, re.MULTILINE)
+    if not block:
+        raise ValueError(f"_config.yml has no '{section}:' section")
+    match = re.search(rf"^[ \t]+{key}:[ \t]*(\S*)", block.group(1), re.MULTILINE)
+    if not match:
+        raise ValueError(f"_config.yml's '{section}' has no '{key}'")
+    return match.group(1).strip("\"'")
+
+
+def bootstrap_source(config_path: Path = ROOT / "_config.yml") -> str:
+    """The bootstrap cell's source, with the repository URL and branch taken from _config.yml."""
+    text = config_path.read_text()
+    return BOOTSTRAP_TEMPLATE.read_text().format(
+        repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch")
+    ).rstrip("\n")
+
+
+def cell_source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every `file:` (and the root) named in _toc.yml, without extension."""
+    text = toc_path.read_text()
+    files = re.findall(r"^\s*-?\s*file:\s*(\S+)", text, re.MULTILINE)
+    root = re.search(r"^root:\s*(\S+)", text, re.MULTILINE)
+    return ([root.group(1)] if root else []) + files
+
+
+def check_notebook(path: Path, bootstrap: str | None = None) -> list[str]:
+    """Every way a chapter notebook breaks the book's rules (an empty list when it follows them)."""
+    problems: list[str] = []
+    try:
+        nb = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        return [f"{path}: not a readable notebook ({err})"]
+    cells = nb.get("cells", [])
+    code = [c for c in cells if c.get("cell_type") == "code"]
+    with_output = [i for i, c in enumerate(cells)
+                   if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    if with_output:
+        problems.append(f"{path}: outputs are not stripped (cells {with_output[:5]}); run tools/notebooks.py strip")
+    if not code or cells[0].get("cell_type") != "code":
+        problems.append(f"{path}: the first cell must be the bootstrap code cell")
+    else:
+        first = cells[0]
+        if bootstrap is not None and cell_source(first).rstrip("\n") != bootstrap:
+            problems.append(f"{path}: the first cell differs from tools/bootstrap_cell.py; run tools/notebooks.py sync")
+        if HIDE_INPUT not in first.get("metadata", {}).get("tags", []):
+            problems.append(f"{path}: the bootstrap cell needs the tag '{HIDE_INPUT}' (collapsed on the site)")
+    checks = [c for c in code if CHECK_TAG in c.get("metadata", {}).get("tags", [])]
+    if not checks:
+        problems.append(f"{path}: no hidden check cell (a code cell tagged '{CHECK_TAG}')")
+    elif not any("assert" in cell_source(c) or "raise" in cell_source(c) for c in checks):
+        problems.append(f"{path}: the hidden check cells assert nothing")
+    markdown = "\n".join(cell_source(c) for c in cells if c.get("cell_type") == "markdown")
+    n_ex, n_sol = len(EXERCISE_RE.findall(markdown)), len(SOLUTION_RE.findall(markdown))
+    if n_ex < MIN_EXERCISES:
+        problems.append(f"{path}: {n_ex} exercises; at least {MIN_EXERCISES} are required")
+    if n_sol < n_ex:
+        problems.append(f"{path}: {n_ex} exercises but only {n_sol} solutions")
+    if not markdown.lstrip().startswith("# "):
+        problems.append(f"{path}: the chapter needs a title (a '# ' heading in the first markdown cell)")
+    return problems
+
+
+def check_book(root: Path = ROOT) -> list[str]:
+    """Structure problems of the whole book: the table of contents against chapters/, then each notebook."""
+    problems: list[str] = []
+    listed = toc_files(root / "_toc.yml")
+    for name in listed:
+        if not any((root / f"{name}{ext}").is_file() for ext in (".ipynb", ".md")):
+            problems.append(f"_toc.yml lists {name}, which does not exist")
+    notebooks = sorted(p for p in (root / "chapters").glob("*.ipynb"))
+    for nb in notebooks:
+        rel = nb.relative_to(root).with_suffix("").as_posix()
+        if rel not in listed:
+            problems.append(f"{rel}.ipynb is not in _toc.yml")
+    bootstrap = bootstrap_source(root / "_config.yml")
+    for nb in notebooks:
+        problems.extend(check_notebook(nb, bootstrap))
+    return problems
+
+
+def _notebooks() -> list[Path]:
+    return sorted(CHAPTERS.glob("*.ipynb"))
+
+
+def strip(path: Path) -> bool:
+    """Remove outputs and execution counts; True if the file changed."""
+    text = path.read_text()
+    nb = json.loads(text)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    nb.get("metadata", {}).pop("widgets", None)
+    new = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    if new != text:
+        path.write_text(new)
+        return True
+    return False
+
+
+def sync(path: Path) -> bool:
+    """Make the first cell the bootstrap cell (inserting one if the notebook has none); True if changed."""
+    nb = json.loads(path.read_text())
+    source = bootstrap_source()
+    cells = nb.setdefault("cells", [])
+    cell = {"cell_type": "code", "execution_count": None, "id": "bootstrap",
+            "metadata": {"tags": [HIDE_INPUT]}, "outputs": [], "source": source.splitlines(keepends=True)}
+    if cells and cells[0].get("cell_type") == "code" and "import vaebook" in cell_source(cells[0]):
+        if cell_source(cells[0]).rstrip("\n") == source and HIDE_INPUT in cells[0].get("metadata", {}).get("tags", []):
+            return False
+        cells[0] = cell
+    else:
+        cells.insert(0, cell)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return True
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[1] not in ("sync", "strip", "check"):
+        print(__doc__)
+        return 2
+    if argv[1] == "check":
+        problems = check_book()
+        print("\n".join(problems) or "book structure: ok")
+        return 1 if problems else 0
+    action = sync if argv[1] == "sync" else strip
+    for nb in _notebooks():
+        if action(nb):
+            print(f"{argv[1]}: {nb.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,171 @@
+"""Run profiles, seeding and the environment report.
+
+Every chapter runs the same code in three *profiles*, chosen by the environment variable ``VAEBOOK_PROFILE``:
+
+``smoke``
+    seconds per notebook; what CI runs on a 2-core CPU to prove that every cell executes and every check holds.
+``quick``
+    minutes per notebook on a laptop CPU; the default without a GPU.
+``full``
+    the numbers the book reports; the default when a GPU is visible.
+
+Only budgets change between profiles (epochs, numbers of training examples, Monte Carlo samples), never the code
+path. A chapter asks for its budgets through :func:`budget`::
+
+    EPOCHS = vaebook.config.budget(smoke=1, quick=10, full=50)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import platform
+import random
+import sys
+from typing import Any, TypeVar
+
+import numpy as np
+
+PROFILES = ("smoke", "quick", "full")
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=None)
+def gpu_available() -> bool:
+    """Whether the active Keras backend sees a GPU (cached: the answer does not change within a process)."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return bool(tf.config.list_physical_devices("GPU"))
+        if backend == "jax":
+            import jax
+
+            return any(d.platform == "gpu" for d in jax.devices())
+        if backend == "torch":
+            import torch
+
+            return bool(torch.cuda.is_available())
+    except Exception:  # a broken backend install is not a GPU
+        return False
+    return False
+
+
+def profile() -> str:
+    """The active run profile: ``VAEBOOK_PROFILE`` if set, else ``"full"`` with a GPU and ``"quick"`` without.
+
+    Raises:
+        ValueError: if ``VAEBOOK_PROFILE`` is set to something other than smoke, quick or full.
+    """
+    value = os.environ.get("VAEBOOK_PROFILE", "").strip().lower()
+    if not value:
+        return "full" if gpu_available() else "quick"
+    if value not in PROFILES:
+        raise ValueError(
+            f"VAEBOOK_PROFILE must be one of {', '.join(PROFILES)}; got {os.environ['VAEBOOK_PROFILE']!r}."
+        )
+    return value
+
+
+def budget(*, smoke: T, quick: T, full: T) -> T:
+    """Pick the budget for the active profile: the one helper every chapter scales its work with.
+
+    Args:
+        smoke: value in the smoke profile (CI: seconds per notebook).
+        quick: value in the quick profile (a laptop CPU: minutes per notebook).
+        full: value in the full profile (a GPU: the numbers the book reports).
+
+    Returns:
+        The argument named after :func:`profile`.
+
+    Example:
+        >>> EPOCHS = budget(smoke=1, quick=10, full=50)
+    """
+    return {"smoke": smoke, "quick": quick, "full": full}[profile()]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the active Keras backend, so that a chapter's numbers repeat run after run.
+
+    Args:
+        seed: a non-negative integer.
+
+    Raises:
+        ValueError: if ``seed`` is not a non-negative integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    _state["seed"] = seed
+
+
+_state: dict[str, Any] = {"seed": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvironmentReport:
+    """What a reader needs to reproduce a notebook's numbers; ``print`` it for a short table."""
+
+    python: str
+    platform: str
+    keras: str
+    backend: str
+    backend_version: str
+    device: str
+    profile: str
+    seed: int | None
+    data_source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def __str__(self) -> str:
+        rows = [
+            ("python", self.python),
+            ("platform", self.platform),
+            ("keras", f"{self.keras} (backend: {self.backend} {self.backend_version})"),
+            ("device", self.device),
+            ("profile", self.profile),
+            ("seed", str(self.seed)),
+            ("data", self.data_source),
+        ]
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}} : {v}" for k, v in rows)
+
+
+def _backend_version(backend: str) -> str:
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch", "numpy": "numpy"}.get(backend)
+    if module is None:
+        return "?"
+    try:
+        return str(__import__(module).__version__)
+    except Exception:
+        return "not installed"
+
+
+def environment_report() -> EnvironmentReport:
+    """Versions of Python, Keras and its backend, the device, the profile, the seed and the MNIST data source."""
+    import keras
+
+    from vaebook import data
+
+    backend = keras.backend.backend()
+    return EnvironmentReport(
+        python=sys.version.split()[0],
+        platform=platform.platform(terse=True),
+        keras=keras.__version__,
+        backend=backend,
+        backend_version=_backend_version(backend),
+        device="GPU" if gpu_available() else "CPU",
+        profile=profile(),
+        seed=_state["seed"],
+        data_source=data.data_source() or "no MNIST loaded yet",
+    )
