@@ -35,18 +35,20 @@ def test_log_variance_is_clamped():
     assert LOG_VAR_MIN == -30.0 and LOG_VAR_MAX == 20.0
 
 
-def test_gradients_flow_through_sampling():
+def test_gradients_flow_through_sampling(backend):
     inputs = keras.Input((3,))
     mean = keras.layers.Dense(2, name="mean")(inputs)
     log_var = keras.layers.Dense(2, name="log_var")(inputs)
     z = Sampling(seed=0)([mean, log_var])
     model = keras.Model(inputs, z)
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", jit_compile=True)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse",
+                  # XLA on TensorFlow and JAX; torch.compile costs ~45 s of compilation on a CPU, so eager there
+                  jit_compile=backend != "torch")
     before = [w.copy() for w in model.get_weights()]
     x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
     model.fit(x, np.ones((64, 2), np.float32), epochs=1, batch_size=32, verbose=0)
     after = model.get_weights()
-    # both the mean and the log-variance branch received gradients (and the jitted train step ran)
+    # both the mean and the log-variance branch received gradients (through a jitted train step on TF and JAX)
     assert all(not np.allclose(b, a) for b, a in zip(before, after))
 
 
