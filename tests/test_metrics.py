@@ -97,3 +97,19 @@ def test_bad_arguments(model_and_data):
         metrics.elbo(vae, np.zeros((0, 6)))
     with pytest.raises(ValueError, match="one label per example"):
         metrics.elbo(vae, x, labels=[1, 2])
+
+
+def test_conditional_models_get_their_labels():
+    from vaebook.models import build_mnist_cvae
+
+    cvae = build_mnist_cvae(latent_dim=2, filters=(2, 4), dense_units=8, seed=0)
+    x = (np.random.default_rng(6).random((4, 28, 28, 1)) < 0.3).astype(np.float32)
+    labels = np.array([0, 1, 2, 3])
+    nll = metrics.importance_sampled_log_likelihood(cvae, x, num_samples=8, labels=labels)
+    bound = metrics.elbo(cvae, x, labels=labels)
+    assert nll.shape == bound.shape == (4,) and np.all(np.isfinite(nll)) and np.all(np.isfinite(bound))
+    # the labels reach the model: other labels, other numbers (same seed, same noise)
+    other = metrics.importance_sampled_log_likelihood(cvae, x, num_samples=8, labels=labels[::-1])
+    assert not np.allclose(nll, other)
+    assert metrics.kl_per_dimension(cvae, x, labels=labels).shape == (2,)
+    assert 0 <= metrics.active_units(cvae, x, labels=labels) <= 2
