@@ -12,7 +12,12 @@ def good_gaussian_kl(mean, log_var):
 
 def test_a_correct_gaussian_kl_passes_in_numpy_and_keras_ops():
     assert check_gaussian_kl(good_gaussian_kl)
-    report = check_gaussian_kl(lambda m, lv: -0.5 * ops.sum(1 + lv - ops.square(m) - ops.exp(lv), axis=-1))
+
+    def keras_kl(mean, log_var):  # the inputs are NumPy arrays: convert them first (torch cannot mix the two)
+        mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
+        return -0.5 * ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+
+    report = check_gaussian_kl(keras_kl)
     assert report, str(report)
 
 

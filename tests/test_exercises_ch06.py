@@ -8,7 +8,8 @@ from vaebook.exercises import check_gumbel_softmax, check_reparameterized_sample
 
 def test_a_correct_sampler_passes_in_numpy_and_keras_ops():
     assert check_reparameterized_sample(lambda m, lv, e: m + np.exp(0.5 * lv) * e)
-    report = check_reparameterized_sample(lambda m, lv, e: m + ops.exp(0.5 * lv) * e)
+    t = ops.convert_to_tensor  # the inputs are NumPy arrays: convert them first (torch cannot mix the two)
+    report = check_reparameterized_sample(lambda m, lv, e: t(m) + ops.exp(0.5 * t(lv)) * t(e))
     assert report, str(report)
 
 
@@ -36,7 +37,8 @@ def softmax(a):
 
 def test_a_correct_gumbel_softmax_passes():
     assert check_gumbel_softmax(lambda logits, u, t: softmax((logits - np.log(-np.log(u))) / t))
-    report = check_gumbel_softmax(lambda logits, u, t: ops.softmax((logits - ops.log(-ops.log(u))) / t, axis=-1))
+    c = ops.convert_to_tensor
+    report = check_gumbel_softmax(lambda logits, u, t: ops.softmax((c(logits) - ops.log(-ops.log(c(u)))) / t, axis=-1))
     assert report, str(report)
 
 
