@@ -131,7 +131,7 @@ class VectorQuantizer(keras.layers.Layer):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, beta: float = 0.25, ema_decay: float | None = None,
-                 epsilon: float = 1e-5, dead_code_threshold: float | None = None, usage_decay: float = 0.99,
+                 epsilon: float = 1e-5, dead_code_threshold: float | None = None, usage_decay: float = 0.9,
                  embeddings_initializer: Any = "random_uniform", seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
@@ -272,7 +272,7 @@ class VectorQuantizer(keras.layers.Layer):
             codebook = ops.where(dead[:, None], candidates, codebook)
             ema_sum = ops.where(dead[:, None], candidates, ema_sum)
             ema_count = ops.where(dead, ops.ones_like(ema_count), ema_count)
-            usage = ops.where(dead, ops.full_like(usage, 1.0) * (n / k), usage)
+            usage = ops.where(dead, ops.full_like(usage, self.dead_code_threshold), usage)
             self.restarts.assign(self.restarts.value + ops.sum(ops.cast(dead, flat.dtype)))
 
         self.usage.assign(usage)
