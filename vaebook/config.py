@@ -51,8 +51,11 @@ def import_keras_quietly():
         sys.stderr.flush()
         os.dup2(devnull, 2)
         import keras
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow  # noqa: F401  (loads the CUDA stubs now, quietly)
+
+        try:  # Keras loads TensorFlow for its data utilities on every backend: load it now, quietly
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
