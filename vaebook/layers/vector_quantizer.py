@@ -103,7 +103,9 @@ class VectorQuantizer(keras.layers.Layer):
 
     With ``dead_code_threshold``, a code whose moving-average usage (assignments per batch, averaged with
     ``usage_decay``) falls below the threshold is restarted at a random encoder output from the current batch; its
-    usage is reset to the average usage ``N / K`` so that it gets time to attract vectors.
+    usage is reset to the threshold, so a restarted code that attracts fewer vectors than the threshold is restarted
+    again at the next step (as in Dhariwal et al., 2020). The first training step starts the moving average at the
+    batch's counts, so codes unused in the first batch are restarted at once: a data-dependent initialization.
 
     Every training call also stores the batch's code ``perplexity`` and fraction of codes used (``codes_used``) in
     non-trainable variables. All state lives in non-trainable variables assigned inside ``call``, which Keras 3
@@ -122,7 +124,7 @@ class VectorQuantizer(keras.layers.Layer):
         seed: seed of the restarts' random choice of encoder outputs.
 
     Example:
-        >>> vq = VectorQuantizer(num_embeddings=128, embedding_dim=16, ema_decay=0.99, dead_code_threshold=1.0)
+        >>> vq = VectorQuantizer(num_embeddings=128, embedding_dim=16, ema_decay=0.99, dead_code_threshold=5.0)
         >>> z_q = vq(z_e, training=True)             # z_e: (B, 7, 7, 16)
         >>> codes = vq.get_code_indices(z_e)        # (B, 7, 7) int32
         >>> vq.indices_to_vectors(codes)            # (B, 7, 7, 16), equal to z_q's value
