@@ -1,0 +1,40 @@
+"""Chapter 9's exercise check: passes a correct nearest-code lookup, explains typical mistakes, survives errors."""
+
+import numpy as np
+
+from vaebook.exercises import check_nearest_code, nearest_code_reference
+
+
+def test_correct_solutions_pass():
+    assert check_nearest_code(nearest_code_reference)
+
+    def brute_force(z, codebook):
+        return np.argmin(((z[:, None] - codebook[None]) ** 2).sum(-1), axis=1)
+
+    assert check_nearest_code(brute_force)
+
+
+def test_argmax_is_explained():
+    report = check_nearest_code(lambda z, e: np.argmax(((z[:, None] - e[None]) ** 2).sum(-1), axis=1))
+    assert not report and "argmin" in str(report)
+
+
+def test_dot_product_is_explained():
+    report = check_nearest_code(lambda z, e: np.argmax(z @ e.T, axis=1))
+    assert not report and "‖e‖²" in str(report)
+
+
+def test_vectors_instead_of_indices_are_explained():
+    report = check_nearest_code(lambda z, e: e[nearest_code_reference(z, e)])
+    assert not report and "indices" in str(report)
+
+
+def test_code_that_raises_is_reported_without_a_traceback():
+    def broken(z, e):
+        raise NotImplementedError("write nearest_code")
+
+    report = check_nearest_code(broken)
+    assert not report and "NotImplementedError" in str(report)
+    assert not check_nearest_code(lambda z, e: None)
+    assert not check_nearest_code(lambda z, e: "abc")
+    assert not check_nearest_code(42)
