@@ -138,3 +138,21 @@ def test_untitled_notebook_is_caught(tmp_path):
     nb = _good_notebook()
     nb["cells"][1]["source"] = "Hook without a title."
     assert any("needs a title" in p for p in _problems(tmp_path, nb))
+
+
+def test_references_parse_and_every_citation_exists():
+    """references.bib is valid BibTeX without duplicate keys, and every {cite} key in the book is in it."""
+    import re
+
+    from pybtex.database import parse_file
+
+    bib = parse_file(str(ROOT / "references.bib"))  # raises on broken syntax or duplicate keys
+    keys = set(bib.entries)
+    cited = set()
+    sources = [p for p in (ROOT / "chapters").glob("*.ipynb")] + list(ROOT.glob("*.md"))
+    for path in sources:
+        text = path.read_text()
+        for group in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", text):
+            cited.update(k.strip() for k in group.split(","))
+    missing = sorted(cited - keys)
+    assert not missing, f"cited but not in references.bib: {missing}"
