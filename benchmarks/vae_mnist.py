@@ -12,9 +12,11 @@ interleaved epoch by epoch (so that a shared machine's load falls on all of them
   :class:`vaebook.models.VAE`: the cost of the abstraction (throughput ratio should be ≥ 1.0);
 - ``vaebook build_mnist_vae``: the book's model (16-D latent, max-pooling encoder).
 
-For each: held-out NLL by importance sampling (K samples, default 1000) and the held-out ELBO, both on the first
-``--nll-examples`` test digits (default 200), active units on all test digits (Burda et al.: Cov_x(E_q[z_d]) > 0.01), and training
-images per second (median over epochs after the first, which includes compilation).
+For each: held-out NLL by importance sampling (K samples, default 1000) and the held-out ELBO, both on the
+first ``--nll-examples`` test digits (default 200); active units on all test digits (Burda et al.:
+Cov_x(E_q[z_d]) > 0.01); training images per second from the fastest epoch after the first (which includes
+compilation) — on a shared machine the fastest epoch is the one least disturbed by other processes; the ratio
+of median epochs is printed too.
 
 Usage: ``python benchmarks/vae_mnist.py [--epochs 10] [--nll-examples 200] [--iwae-samples 1000]``.
 """
@@ -174,14 +176,15 @@ def main(argv=None) -> None:
         nll = -metrics.importance_sampled_log_likelihood(model, x_test[:args.nll_examples],
                                                          num_samples=args.iwae_samples, seed=1)
         elbo = metrics.elbo(model, x_test[:args.nll_examples], num_samples=10, seed=1)
-        times = epoch_times[name][1:] or epoch_times[name]
+        times = epoch_times[name][1:] or epoch_times[name]  # the first epoch includes tracing/compilation
         rows[name] = {
             "latent": int(model.encoder.outputs[0].shape[-1]),
             "params": count_params(model),
             "nll": nll.mean(), "nll_se": nll.std(ddof=1) / np.sqrt(len(nll)) if len(nll) > 1 else float("nan"),
             "elbo": elbo.mean(),
             "active": metrics.active_units(model, x_test),
-            "ips": len(x_train) / float(np.median(times)),
+            "ips": len(x_train) / float(np.min(times)),  # best epoch: the least disturbed by other processes
+            "ips_median": len(x_train) / float(np.median(times)),
         }
         print(f"  evaluated {name} in {time.perf_counter() - start:.0f} s", flush=True)
 
@@ -198,7 +201,8 @@ def main(argv=None) -> None:
     ref, same, ours = rows["keras.io example"], rows["vaebook, same architecture"], rows["vaebook build_mnist_vae"]
     print()
     print("−ELBO is an upper bound on the NLL: the gap is the IWAE's gain. Ratios and differences:")
-    print(f"  throughput, same architecture: vaebook / keras.io = {same['ips'] / ref['ips']:.2f} (goal ≥ 1.0)")
+    print(f"  throughput, same architecture: vaebook / keras.io = {same['ips'] / ref['ips']:.2f} (goal ≥ 1.0; "
+          f"from median epochs: {same['ips_median'] / ref['ips_median']:.2f})")
     print(f"  throughput, build_mnist_vae / keras.io = {ours['ips'] / ref['ips']:.2f}")
     print(f"  held-out NLL, keras.io − build_mnist_vae = {ref['nll'] - ours['nll']:.2f} nats (goal ≥ 5)")
     print(f"  held-out NLL, keras.io − vaebook same architecture = {ref['nll'] - same['nll']:.2f} nats")
