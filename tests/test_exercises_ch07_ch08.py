@@ -18,6 +18,7 @@ def elbo_numpy(x, logits, mean, log_var):
 
 def elbo_keras(x, logits, mean, log_var):
     ops = keras.ops
+    x, logits, mean, log_var = (ops.convert_to_tensor(t) for t in (x, logits, mean, log_var))
     nll = ops.sum(ops.softplus(logits) - x * logits, axis=(1, 2, 3))
     return nll - 0.5 * ops.sum(1 + log_var - mean**2 - ops.exp(log_var), axis=1)
 
@@ -80,6 +81,7 @@ def iw_numpy(log_w):
 
 
 def iw_keras(log_w):
+    log_w = keras.ops.convert_to_tensor(log_w)
     k = keras.ops.shape(log_w)[0]
     return keras.ops.logsumexp(log_w, axis=0) - np.log(k)
 
@@ -144,6 +146,7 @@ def test_attribute_vector_survives_code_that_raises():
 
 
 def cond_keras(z, labels, num_classes):
+    z = keras.ops.convert_to_tensor(z)
     return keras.ops.concatenate([z, keras.ops.one_hot(labels, num_classes)], axis=1)
 
 
