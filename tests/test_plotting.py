@@ -57,9 +57,16 @@ def test_book_style_sets_viridis():
     assert matplotlib.rcParams["image.cmap"] == "viridis"
 
 
-class _Snapshots:  # the shape of vaebook.callbacks.LatentSnapshots: frames and their training steps
+def test_autoencoder_diagram_labels():
+    ax = plotting.autoencoder_diagram(code_label="$y$", encoder_label="PCA $W^T$", title="PCA")
+    texts = [t.get_text() for t in ax.texts]
+    assert "$y$" in texts and "PCA $W^T$" in texts and ax.get_title() == "PCA"
+    assert len(ax.patches) >= 3
+
+
+class _Snapshots:  # the interface of vaebook.callbacks.LatentSnapshots: means (T, N, d) and their steps
     def __init__(self, frames, steps):
-        self.snapshots, self.steps = frames, steps
+        self.means, self.steps = frames, steps
 
 
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
@@ -77,7 +84,7 @@ def test_animate_latents_plays_every_frame_with_fixed_limits():
 
 
 def test_animate_latents_returns_a_javascript_player():
-    frames = np.random.default_rng(1).normal(size=(4, 20, 2))
+    frames = np.random.default_rng(1).normal(size=(4, 20, 3))  # d = 3: the first two coordinates are shown
     out = plotting.animate_latents(_Snapshots(frames, [1, 2, 3, 4]), interval=100)
     html = out.data
     assert "<script" in html and "frames[3]" in html and "frames[4]" not in html
