@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vaebook.data import load_mnist
-from vaebook.models import build_mnist_classifier, classify, train_mnist_classifier
+from vaebook.models import build_mnist_classifier, classifier_score, classify, train_mnist_classifier
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +29,27 @@ def test_learns_real_digits_far_above_chance(digits):
     assert accuracy > 0.75, accuracy  # chance is 0.10
     assert labels.shape == (500,) and confidence.shape == (500,)
     assert np.all((confidence >= 0.1 - 1e-6) & (confidence <= 1 + 1e-6))
+    real = classifier_score(model, xt)
+    same_digit = classifier_score(model, np.repeat(xt[:1], 100, axis=0))  # one image, repeated
+    assert 1.0 - 1e-6 <= same_digit < 1.01 and real > 4.0, (same_digit, real)
+
+
+class _Fixed:  # a "classifier" with given probabilities, to check the score's formula
+    def __init__(self, probs):
+        self.probs = np.asarray(probs, np.float32)
+
+    def predict(self, x, batch_size=None, verbose=0):
+        return self.probs[: len(x)]
+
+
+def test_classifier_score_formula():
+    x = np.zeros((4, 28, 28, 1), np.float32)
+    assert classifier_score(_Fixed(np.eye(4)), x) == pytest.approx(4.0)             # certain and diverse
+    assert classifier_score(_Fixed(np.tile([[1, 0, 0, 0]], (4, 1))), x) == pytest.approx(1.0)  # always one class
+    p = np.array([[0.7, 0.3], [0.2, 0.8], [0.5, 0.5], [0.9, 0.1]])
+    marginal = p.mean(0)
+    expected = np.exp(np.mean(np.sum(p * np.log(p / marginal), axis=1)))
+    assert classifier_score(_Fixed(p), x) == pytest.approx(expected, rel=1e-5)
 
 
 def test_same_seed_same_initial_predictions():
