@@ -88,6 +88,8 @@ def test_animate_latents_returns_a_javascript_player():
     out = plotting.animate_latents(_Snapshots(frames, [1, 2, 3, 4]), interval=100)
     html = out.data
     assert "<script" in html and "frames[3]" in html and "frames[4]" not in html
+    small = plotting.animate_latents(_Snapshots(frames, [1, 2, 3, 4]), dpi=36).data
+    assert len(small) < len(html)  # the dpi sets the size of the embedded frames
 
 
 @pytest.mark.parametrize("frames, kwargs, match", [
