@@ -62,3 +62,42 @@ def test_autoencoder_diagram_labels():
     texts = [t.get_text() for t in ax.texts]
     assert "$y$" in texts and "PCA $W^T$" in texts and ax.get_title() == "PCA"
     assert len(ax.patches) >= 3
+
+
+class _Snapshots:  # the interface of vaebook.callbacks.LatentSnapshots: means (T, N, d) and their steps
+    def __init__(self, frames, steps):
+        self.means, self.steps = frames, steps
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_animate_latents_plays_every_frame_with_fixed_limits():
+    rng = np.random.default_rng(0)
+    frames = [rng.normal(scale=scale, size=(30, 2)) for scale in (4.0, 2.0, 1.0)]
+    anim = plotting.animate_latents(frames, labels=np.arange(30) % 10, steps=[0, 10, 20], html=False)
+    fig = anim._fig
+    ax = fig.axes[0]
+    lo, hi = np.min(np.concatenate(frames), axis=0), np.max(np.concatenate(frames), axis=0)
+    assert ax.get_xlim()[0] < lo[0] and ax.get_xlim()[1] > hi[0]  # every frame fits
+    anim._func(2)  # draw the last frame
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), frames[2])
+    assert ax.get_title() == "latent codes: step 20"
+
+
+def test_animate_latents_returns_a_javascript_player():
+    frames = np.random.default_rng(1).normal(size=(4, 20, 3))  # d = 3: the first two coordinates are shown
+    out = plotting.animate_latents(_Snapshots(frames, [1, 2, 3, 4]), interval=100)
+    html = out.data
+    assert "<script" in html and "frames[3]" in html and "frames[4]" not in html
+    small = plotting.animate_latents(_Snapshots(frames, [1, 2, 3, 4]), dpi=36).data
+    assert len(small) < len(html)  # the dpi sets the size of the embedded frames
+
+
+@pytest.mark.parametrize("frames, kwargs, match", [
+    (np.zeros((3, 5, 3)), {}, r"\(T, N, 2\)"),
+    ([np.zeros((5, 2)), np.zeros((4, 2))], {}, "one common shape"),
+    (np.zeros((3, 5, 2)), {"steps": [1, 2]}, "one entry per frame"),
+    (np.zeros((3, 5, 2)), {"labels": np.arange(4)}, "labels must have shape"),
+])
+def test_animate_latents_rejects_bad_input(frames, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plotting.animate_latents(frames, html=False, **kwargs)
