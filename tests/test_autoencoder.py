@@ -157,3 +157,15 @@ def test_keras_file_round_trip(tmp_path, make):
             assert loaded.get_config()[key] == value, key
     np.testing.assert_allclose(loaded.reconstruct(x), model.reconstruct(x), atol=1e-6)
     loaded.fit(x, epochs=1, batch_size=8, verbose=0)  # compiled state came back too
+
+
+def test_psnr():
+    from vaebook.models import peak_signal_to_noise_ratio
+
+    x = np.zeros((2, 4, 4, 1))
+    assert peak_signal_to_noise_ratio(x, x) == float("inf")
+    np.testing.assert_allclose(peak_signal_to_noise_ratio(x, x + 0.1), 20.0)      # MSE 0.01 -> 20 dB
+    np.testing.assert_allclose(peak_signal_to_noise_ratio(x, x + 0.05) - peak_signal_to_noise_ratio(x, x + 0.1),
+                               20 * np.log10(2))                                     # halving the error: +6.02 dB
+    with pytest.raises(ValueError, match="same shape"):
+        peak_signal_to_noise_ratio(x, x[:1])

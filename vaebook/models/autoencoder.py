@@ -34,6 +34,7 @@ __all__ = [
     "SparseAutoencoder",
     "ContractiveAutoencoder",
     "squared_reconstruction_error",
+    "peak_signal_to_noise_ratio",
     "build_dense_autoencoder",
     "build_conv_autoencoder",
     "build_linear_autoencoder",
@@ -437,3 +438,27 @@ def build_contractive_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code
                                 layers.Reshape(shape)], name="decoder")
     return ContractiveAutoencoder(encoder, decoder, contraction_weight=contraction_weight,
                                   name="contractive_autoencoder")
+
+
+def peak_signal_to_noise_ratio(x, x_hat, data_range: float = 1.0) -> float:
+    """PSNR in decibels, ``10 log10(range² / MSE)``, with the mean squared error over every pixel of every example.
+
+    Args:
+        x: the clean images (NumPy array or tensor).
+        x_hat: images of the same shape (noisy, or reconstructed).
+        data_range: the largest possible pixel value minus the smallest (1 for images in [0, 1]).
+
+    Returns:
+        The PSNR as a Python float (``inf`` for identical images). Higher is better; +6 dB halves the RMS error.
+
+    Raises:
+        ValueError: if the shapes differ.
+
+    Used in: chapter "Autoencoders", section "Denoising".
+    """
+    x = np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
+    x_hat = np.asarray(keras.ops.convert_to_numpy(x_hat), dtype=np.float64)
+    if x.shape != x_hat.shape:
+        raise ValueError(f"x and x_hat must have the same shape; got {x.shape} and {x_hat.shape}.")
+    mse = float(np.mean((x - x_hat) ** 2))
+    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range ** 2 / mse))
