@@ -44,3 +44,10 @@ def test_bad_input():
         principal_angles(np.zeros((3, 1)), np.zeros((4, 1)))
     with pytest.raises(ValueError, match="linearly dependent"):
         principal_angles(np.ones((3, 2)), np.eye(3)[:, :1])
+
+
+def test_truncated_equals_refit():
+    x = np.random.default_rng(1).normal(size=(50, 7)) * np.arange(1, 8)
+    np.testing.assert_allclose(fit_pca(x, 5).truncated(2).reconstruct(x), fit_pca(x, 2).reconstruct(x), atol=1e-10)
+    with pytest.raises(ValueError, match="k must be"):
+        fit_pca(x, 2).truncated(3)

@@ -37,6 +37,16 @@ class PCA:
     def k(self) -> int:
         return self.components.shape[1]
 
+    def truncated(self, k: int) -> "PCA":
+        """The PCA with only the ``k`` leading components (no refit: the components are nested).
+
+        Raises:
+            ValueError: if ``k`` is not in ``[1, self.k]``.
+        """
+        if isinstance(k, bool) or int(k) != k or not 1 <= k <= self.k:
+            raise ValueError(f"k must be an integer in [1, {self.k}]; got {k!r}.")
+        return PCA(mean=self.mean, components=self.components[:, : int(k)], eigenvalues=self.eigenvalues)
+
     def encode(self, x) -> np.ndarray:
         """``z = Uᵀ (x − m)``, shape ``(N, k)``."""
         return (_as_matrix(x) - self.mean) @ self.components

@@ -101,19 +101,29 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
-    def encode(self, x, batch_size: int = 256) -> np.ndarray:
-        """Codes of ``x`` as a NumPy array of shape ``(N, code_dim)``."""
-        return np.asarray(self.encoder.predict(np.asarray(x), batch_size=batch_size, verbose=0))
+    @staticmethod
+    def _batched(fn, x, batch_size: int) -> np.ndarray:
+        # Eager calls in batches: no compiled predict function per model (a notebook that builds many models
+        # would otherwise make TensorFlow warn about retracing), and identical on every backend.
+        x = np.asarray(x, dtype=keras.config.floatx())
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer; got {batch_size}.")
+        parts = [keras.ops.convert_to_numpy(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
+        return np.concatenate(parts) if parts else np.zeros((0,), dtype=x.dtype)
 
-    def decode(self, z, batch_size: int = 256) -> np.ndarray:
-        """Decoded images of codes ``z`` as a NumPy array."""
-        return np.asarray(self.decoder.predict(np.asarray(z), batch_size=batch_size, verbose=0))
+    def encode(self, x, batch_size: int = 500) -> np.ndarray:
+        """Codes of ``x`` in inference mode, as a NumPy array of shape ``(N, code_dim)``."""
+        return self._batched(lambda b: self.encoder(b, training=False), x, batch_size)
 
-    def reconstruct(self, x, batch_size: int = 256) -> np.ndarray:
+    def decode(self, z, batch_size: int = 500) -> np.ndarray:
+        """Decoded images of codes ``z`` (inference mode), as a NumPy array."""
+        return self._batched(lambda b: self.decoder(b, training=False), z, batch_size)
+
+    def reconstruct(self, x, batch_size: int = 500) -> np.ndarray:
         """``decoder(encoder(x))`` in inference mode (no corruption), as a NumPy array."""
-        return np.asarray(self.predict(np.asarray(x), batch_size=batch_size, verbose=0))
+        return self._batched(lambda b: self(b, training=False), x, batch_size)
 
-    def reconstruction_error(self, x, batch_size: int = 256) -> np.ndarray:
+    def reconstruction_error(self, x, batch_size: int = 500) -> np.ndarray:
         """Squared reconstruction error of each example of ``x`` (summed over pixels), shape ``(N,)``."""
         x = np.asarray(x, dtype=np.float32)
         x_hat = self.reconstruct(x, batch_size=batch_size)
