@@ -64,3 +64,18 @@ def test_environment_report(monkeypatch, backend):
     for key in ("python", "keras", "device", "profile", "seed", "data"):
         assert key in text
     assert report.as_dict()["backend"] == backend
+
+
+def test_bootstrap_is_quiet_on_stderr(backend):
+    """The notebooks' set-up prints its report and nothing on stderr (TensorFlow's C++ notices are silenced)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import vaebook; vaebook.config.set_seed(0); print(vaebook.config.environment_report()); "
+            "import keras; keras.ops.sum(keras.random.normal((3,)))")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "VAEBOOK_PROFILE": "smoke"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"backend: {backend}" in result.stdout
+    assert "absl" not in result.stderr and "cuda" not in result.stderr.lower(), result.stderr

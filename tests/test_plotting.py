@@ -55,3 +55,10 @@ def test_training_curves_from_dict_and_history():
 def test_book_style_sets_viridis():
     plotting.use_book_style()
     assert matplotlib.rcParams["image.cmap"] == "viridis"
+
+
+def test_autoencoder_diagram_labels():
+    ax = plotting.autoencoder_diagram(code_label="$y$", encoder_label="PCA $W^T$", title="PCA")
+    texts = [t.get_text() for t in ax.texts]
+    assert "$y$" in texts and "PCA $W^T$" in texts and ax.get_title() == "PCA"
+    assert len(ax.patches) >= 3

@@ -31,6 +31,39 @@ PROFILES = ("smoke", "quick", "full")
 T = TypeVar("T")
 
 
+def import_keras_quietly():
+    """Import Keras (and with it the backend) with the C-level stderr silenced, and return the module.
+
+    TensorFlow's C++ runtime writes start-up notices ("Could not find cuda drivers", absl's "All log messages
+    before absl::InitializeLog()") straight to file descriptor 2, before ``TF_CPP_MIN_LOG_LEVEL`` takes effect.
+    They are noise in a notebook; real errors still raise Python exceptions.
+    """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real file descriptor 2 (some embedded interpreters)
+        import keras
+
+        return keras
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        import keras
+
+        try:  # Keras loads TensorFlow for its data utilities on every backend: load it now, quietly
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return keras
+
+
 @functools.lru_cache(maxsize=None)
 def gpu_available() -> bool:
     """Whether the active Keras backend sees a GPU (cached: the answer does not change within a process)."""
@@ -101,7 +134,7 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
-    import keras
+    keras = import_keras_quietly()
 
     keras.utils.set_random_seed(seed)
     _state["seed"] = seed
@@ -153,7 +186,7 @@ def _backend_version(backend: str) -> str:
 
 def environment_report() -> EnvironmentReport:
     """Versions of Python, Keras and its backend, the device, the profile, the seed and the MNIST data source."""
-    import keras
+    keras = import_keras_quietly()
 
     from vaebook import data
 

@@ -16,8 +16,21 @@ IMAGE_CMAP = "gray_r"  # digits: dark ink on white paper
 
 
 def use_book_style() -> None:
-    """Set matplotlib defaults for the book: readable font sizes, light grid, no top/right spines."""
+    """Set matplotlib defaults for the book: readable font sizes, light grid, no top/right spines.
+
+    In a Jupyter kernel it also selects the inline backend, so figures appear even when ``MPLBACKEND=Agg`` is set
+    in the environment (as test runners often do).
+    """
+    import sys
+
     import matplotlib as mpl
+
+    if "ipykernel" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            shell.run_line_magic("matplotlib", "inline")
 
     mpl.rcParams.update({
         "figure.figsize": FIGSIZE,
@@ -174,6 +187,48 @@ def training_curves(history: Mapping[str, Sequence[float]] | object, keys: Seque
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def autoencoder_diagram(ax=None, input_label: str = r"$\mathbf{x}$", code_label: str = r"$\mathbf{z}$",
+                        output_label: str = r"$\hat{\mathbf{x}}$", encoder_label: str = "encoder $f$",
+                        decoder_label: str = "decoder $g$", code_note: str = "code", title: str | None = None):
+    """Draw the encoder → code → decoder picture: two trapezoids meeting at a narrow code.
+
+    Args:
+        ax: Axes to draw into (default: a new, wide figure).
+        input_label, code_label, output_label: text at the input, the bottleneck and the output (math allowed).
+        encoder_label, decoder_label: text inside the two trapezoids.
+        code_note: small text under the bottleneck.
+        title: title of the Axes.
+
+    Returns:
+        The Axes.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, Polygon, Rectangle
+
+    ax = _axes(ax, figsize=(7.0, 2.6))
+    cmap = plt.get_cmap(CMAP)
+    enc = Polygon([[1.0, 0.0], [3.4, 0.9], [3.4, 2.1], [1.0, 3.0]], closed=True, color=cmap(0.25), alpha=0.85)
+    dec = Polygon([[4.6, 0.9], [7.0, 0.0], [7.0, 3.0], [4.6, 2.1]], closed=True, color=cmap(0.7), alpha=0.85)
+    code = Rectangle((3.6, 0.9), 0.8, 1.2, color=cmap(0.95), ec="black", lw=0.8)
+    for patch in (enc, dec, code):
+        ax.add_patch(patch)
+    ax.text(2.2, 1.5, encoder_label, ha="center", va="center", color="white", fontsize=11)
+    ax.text(5.8, 1.5, decoder_label, ha="center", va="center", color="black", fontsize=11)
+    ax.text(4.0, 1.5, code_label, ha="center", va="center", fontsize=13)
+    ax.text(4.0, 0.65, code_note, ha="center", va="top", fontsize=9)
+    ax.text(0.35, 1.5, input_label, ha="center", va="center", fontsize=14)
+    ax.text(7.65, 1.5, output_label, ha="center", va="center", fontsize=14)
+    for x0, x1 in ((0.55, 0.95), (7.05, 7.45)):
+        ax.add_patch(FancyArrowPatch((x0, 1.5), (x1, 1.5), arrowstyle="-|>", mutation_scale=12, color="black"))
+    ax.set_xlim(0, 8)
+    ax.set_ylim(-0.2, 3.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
     if title:
         ax.set_title(title)
     return ax

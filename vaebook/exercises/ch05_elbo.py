@@ -1,0 +1,120 @@
+"""Checks for chapter 5 (the evidence lower bound): a student's Monte Carlo ELBO estimate.
+
+    from vaebook.exercises import check_elbo_estimate
+    check_elbo_estimate(my_elbo_estimate)
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from vaebook.exercises._checking import Checker, CheckReport, _to_numpy
+from vaebook.exercises.ch04_kl import _as_array, _call, _which
+
+__all__ = ["check_elbo_estimate"]
+
+_LOG_2PI = np.log(2.0 * np.pi)
+
+
+class _LinearGaussian:
+    """z ~ N(0, I_d), x | z ~ N(W z + b, s^2 I_D): exact log p(x) and exact posterior, in NumPy."""
+
+    def __init__(self, seed: int, latent_dim: int = 2, data_dim: int = 3, noise_std: float = 0.5):
+        rng = np.random.default_rng(seed)
+        self.w = rng.normal(size=(data_dim, latent_dim))
+        self.b = rng.normal(size=data_dim)
+        self.s2 = noise_std**2
+        self.x = self.w @ rng.normal(size=latent_dim) + self.b + noise_std * rng.normal(size=data_dim)
+
+    def log_joint(self, z) -> np.ndarray:
+        """log p(x, z) for samples ``z`` of shape (S, d); returns shape (S,)."""
+        z = np.asarray(_to_numpy(z), dtype=np.float64)
+        resid = self.x - z @ self.w.T - self.b
+        d_x = self.x.size
+        log_lik = -0.5 * (d_x * (_LOG_2PI + np.log(self.s2)) + np.sum(resid**2, axis=-1) / self.s2)
+        log_prior = -0.5 * np.sum(_LOG_2PI + z**2, axis=-1)
+        return log_lik + log_prior
+
+    def posterior(self) -> tuple[np.ndarray, np.ndarray]:
+        """The exact posterior's mean and covariance: (I + W^T W / s^2)^{-1} and mean = cov W^T (x - b) / s^2."""
+        precision = np.eye(self.w.shape[1]) + self.w.T @ self.w / self.s2
+        cov = np.linalg.inv(precision)
+        return cov @ self.w.T @ (self.x - self.b) / self.s2, cov
+
+    def log_evidence(self) -> float:
+        """log p(x) = log N(x; b, W W^T + s^2 I)."""
+        cov = self.w @ self.w.T + self.s2 * np.eye(self.x.size)
+        resid = self.x - self.b
+        _, logdet = np.linalg.slogdet(cov)
+        return float(-0.5 * (self.x.size * _LOG_2PI + logdet + resid @ np.linalg.solve(cov, resid)))
+
+
+def _reference(log_joint, mean, log_var, eps) -> float:
+    z = mean + np.exp(0.5 * log_var) * eps
+    log_q = -0.5 * np.sum(_LOG_2PI + log_var + eps**2, axis=-1)
+    return float(np.mean(log_joint(z) - log_q))
+
+
+def check_elbo_estimate(fn: Callable) -> CheckReport:
+    """Check ``fn(log_joint, mean, log_var, eps)``: the Monte Carlo ELBO estimate of one data point.
+
+    The reference, with ``z_s = mean + exp(log_var / 2) * eps_s`` for the ``S`` rows of ``eps``:
+        ELBO_hat = 1/S sum_s [ log p(x, z_s) - log q(z_s) ],
+        log q(z_s) = -1/2 sum_j [ log(2 pi) + log_var_j + eps_sj^2 ].
+
+    It is checked on a linear-Gaussian model (whose ``log p(x)`` and posterior are known exactly): against the
+    reference on random ``q``, and with ``q`` equal to the exact posterior (diagonal case), where every sample
+    gives exactly ``log p(x)``.
+
+    Args:
+        fn: the student's function. ``log_joint(z)`` maps samples of shape ``(S, d)`` to ``log p(x, z)`` of shape
+            ``(S,)``; ``mean``, ``log_var`` have shape ``(d,)``; ``eps`` has shape ``(S, d)``. Returns a scalar.
+
+    Returns:
+        A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
+
+    Used in: chapter "The evidence lower bound", exercise "An ELBO estimator".
+    """
+    checker = Checker("Exercise: a Monte Carlo estimate of the ELBO")
+    rng = np.random.default_rng(11)
+    cases = []
+    for seed in (1, 2):
+        model = _LinearGaussian(seed)
+        mean = rng.normal(size=2)
+        log_var = rng.normal(scale=0.5, size=2)
+        cases.append((model, mean, log_var, rng.normal(size=(7, 2)), f"random q, 7 samples (model {seed})"))
+    # A model whose exact posterior is diagonal (orthogonal columns of W), so q can equal it.
+    model = _LinearGaussian(3)
+    u, _, _ = np.linalg.svd(model.w, full_matrices=False)
+    model.w = u * np.array([1.5, 0.7])
+    post_mean, post_cov = model.posterior()
+    cases.append((model, post_mean, np.log(np.diag(post_cov)), rng.normal(size=(5, 2)),
+                  "q = the exact posterior: every sample gives log p(x) exactly"))
+
+    for model, mean, log_var, eps, what in cases:
+        expected = np.asarray(_reference(model.log_joint, mean, log_var, eps))
+        if "exact posterior" in what:
+            expected = np.asarray(model.log_evidence())
+        z = mean + np.exp(0.5 * log_var) * eps
+        log_q = -0.5 * np.sum(_LOG_2PI + log_var + eps**2, axis=-1)
+        variants = {
+            "this is only E_q[log p(x, z)]: subtract log q(z) (the entropy term)":
+                np.asarray(np.mean(model.log_joint(z))),
+            "the standard deviation is exp(log_var / 2), not exp(log_var)":
+                np.asarray(_reference(model.log_joint, mean, 2 * log_var, eps) - 0.5 * np.sum(log_var)),
+            "return the average over the samples (a scalar), not one value per sample":
+                model.log_joint(z) - log_q,
+            "the sign of log q is flipped: ELBO = E_q[log p(x, z) - log q(z)]":
+                np.asarray(np.mean(model.log_joint(z) + log_q)),
+        }
+        out = _call(checker, fn, model.log_joint, mean.copy(), log_var.copy(), eps.copy())
+        if out is None:
+            break
+        arr = _as_array(out)
+        if arr is not None and arr.size == 1:
+            arr = arr.reshape(())
+        checker.close(arr if arr is not None else out, expected, what, rtol=1e-6, atol=1e-6,
+                      hint=_which(arr, variants))
+    return checker.report()
