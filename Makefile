@@ -33,9 +33,11 @@ book: setup
 	$(JB) build . --keep-going
 	@echo "Open _build/html/index.html"
 
+# The notebooks run twice (nbval, then the book build); the two runs go side by side, one core each.
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-structure test-unit test-notebooks test-book NO_SETUP=1; \
+	$(MAKE) --no-print-directory test-structure test-unit NO_SETUP=1; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-book NO_SETUP=1 JOBS=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
 
 test-structure: setup
@@ -44,11 +46,12 @@ test-structure: setup
 test-unit: setup
 	@for backend in $(BACKENDS); do \
 	  echo "== unit tests, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book || exit 1; \
+	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book -n $(JOBS) || exit 1; \
 	done
 
 test-notebooks: setup
-	VAEBOOK_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 -q -n $(JOBS) --dist loadscope chapters
+	VAEBOOK_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 -q -n $(JOBS) --dist loadscope \
+	  -p no:cacheprovider chapters
 
 test-book: setup
 	rm -rf _build/smoke
