@@ -200,5 +200,5 @@ def environment_report() -> EnvironmentReport:
         device="GPU" if gpu_available() else "CPU",
         profile=profile(),
         seed=_state["seed"],
-        data_source=data.data_source() or "no MNIST loaded yet",
+        data_source=data.data_source() or "MNIST not loaded yet (a chapter prints its source when it loads it)",
     )
