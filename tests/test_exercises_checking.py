@@ -37,3 +37,12 @@ def test_not_callable():
 
 def test_empty_report_is_not_a_pass():
     assert not Checker("nothing checked").report()
+
+
+def test_call_array_converts_or_explains():
+    checker = Checker("arrays")
+    np.testing.assert_array_equal(checker.call_array(lambda: [1, 2]), [1.0, 2.0])
+    assert checker.call_array(lambda: {"a": 1}) is None
+    assert checker.call_array(lambda: 1 / 0) is None
+    text = str(checker.report())
+    assert "dict, not an array of numbers" in text and "ZeroDivisionError" in text

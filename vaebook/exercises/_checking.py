@@ -67,6 +67,20 @@ class Checker:
             self.fail(f"your function raised {type(err).__name__}: {err} (line {where.lineno}: {where.line})")
             return None
 
+    def call_array(self, fn: Callable, *args: Any, **kwargs: Any) -> np.ndarray | None:
+        """Call student code and return its result as a float64 NumPy array.
+
+        On an exception, or a result that is not numeric, record a ✗ line that says so and return None.
+        """
+        out = self.call(fn, *args, **kwargs)
+        if out is None:
+            return None
+        try:
+            return np.asarray(_to_numpy(out), dtype=np.float64)
+        except Exception:
+            self.fail(f"the result is a {type(out).__name__}, not an array of numbers")
+            return None
+
     def close(self, actual: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-6,
               hint: str = "") -> bool:
         """Record whether ``actual`` matches ``expected`` in shape and value, explaining any difference."""

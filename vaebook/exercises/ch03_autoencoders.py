@@ -31,13 +31,8 @@ def check_reconstruction_loss(reconstruction_loss: Callable) -> CheckReport:
     x_hat = np.clip(x + rng.normal(scale=0.2, size=x.shape), 0, 1).astype("float32")
     per_example = ((x - x_hat) ** 2).reshape(6, -1).sum(axis=1)
     expected = per_example.mean()
-    out = checker.call(reconstruction_loss, x.copy(), x_hat.copy())
-    if out is None:
-        return checker.report()
-    try:
-        value = np.asarray(_to_numpy(out), dtype=np.float64)
-    except Exception:
-        checker.fail(f"expected a number, got {type(out).__name__}")
+    value = checker.call_array(reconstruction_loss, x.copy(), x_hat.copy())
+    if value is None:
         return checker.report()
     if value.shape == (6,):
         checker.fail("you returned one value per example; average them over the batch to get one scalar")

@@ -10,17 +10,9 @@ from typing import Callable
 import numpy as np
 
 from vaebook.attributes import attribute_vector as _reference_attribute_vector
-from vaebook.exercises._checking import Checker, CheckReport, _to_numpy
+from vaebook.exercises._checking import Checker, CheckReport
 
 __all__ = ["check_attribute_vector", "check_conditional_input"]
-
-
-def _as_array(checker: Checker, out) -> np.ndarray | None:
-    try:
-        return np.asarray(_to_numpy(out), dtype=np.float64)
-    except Exception:
-        checker.fail(f"the result is a {type(out).__name__}, not an array")
-        return None
 
 
 def check_attribute_vector(fn: Callable) -> CheckReport:
@@ -37,10 +29,7 @@ def check_attribute_vector(fn: Callable) -> CheckReport:
     codes = rng.normal(size=(40, 3))
     values = 2.0 * codes[:, 0] - codes[:, 2] + 0.3 * rng.normal(size=40)
     expected = _reference_attribute_vector(codes, values, 0.25)
-    out = checker.call(fn, codes, values, 0.25)
-    if out is None:
-        return checker.report()
-    got = _as_array(checker, out)
+    got = checker.call_array(fn, codes, values, 0.25)
     if got is None:
         return checker.report()
     order = np.argsort(values)
@@ -78,10 +67,7 @@ def check_conditional_input(fn: Callable) -> CheckReport:
     z = rng.normal(size=(6, 2)).astype(np.float32)
     labels = np.array([0, 3, 9, 3, 1, 7])
     expected = np.concatenate([z, np.eye(10)[labels]], axis=1)
-    out = checker.call(fn, z, labels, 10)
-    if out is None:
-        return checker.report()
-    got = _as_array(checker, out)
+    got = checker.call_array(fn, z, labels, 10)
     if got is None:
         return checker.report()
     if got.shape == (6, 3):
