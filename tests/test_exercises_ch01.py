@@ -53,3 +53,19 @@ def test_uncentred_pca_fails():
         return x @ vt[:k].T @ vt[:k]
 
     assert not check_pca_reconstruction(uncentred)
+
+
+def _components(x, fraction, centre=True, offset=1):
+    ev = np.linalg.svd(x - x.mean(0) if centre else x, compute_uv=False) ** 2
+    return int(np.argmax(np.cumsum(ev) / ev.sum() >= fraction - 1e-12)) + offset
+
+
+def test_components_for_variance_accepts_a_correct_answer_and_explains_mistakes():
+    from vaebook.exercises import check_components_for_variance
+
+    assert check_components_for_variance(_components)
+    not_centred = check_components_for_variance(lambda x, f: _components(x, f, centre=False))
+    assert not not_centred and "centre the data first" in str(not_centred)
+    off = check_components_for_variance(lambda x, f: _components(x, f, offset=0))
+    assert not off and "off by one" in str(off)
+    assert not check_components_for_variance(lambda x, f: [1, 2])

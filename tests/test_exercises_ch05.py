@@ -55,3 +55,18 @@ def test_estimator_mistakes_are_named():
 def test_code_that_raises_is_explained():
     report = check_elbo_estimate(lambda log_joint, mean, log_var, eps: log_joint("z"))
     assert not report and "your function raised" in str(report)
+
+
+def _elbo_1d(x, w, s, m, v, reconstruction_variance=True):
+    spread = w**2 * v if reconstruction_variance else 0.0
+    return (-0.5 * np.log(2 * np.pi * s**2) - ((x - w * m) ** 2 + spread) / (2 * s**2)
+            - 0.5 * (m**2 + v - 1 - np.log(v)))
+
+
+def test_elbo_1d_accepts_the_closed_form_and_explains_mistakes():
+    from vaebook.exercises import check_elbo_1d
+
+    assert check_elbo_1d(_elbo_1d)
+    missing = check_elbo_1d(lambda *a: _elbo_1d(*a, reconstruction_variance=False))
+    assert not missing and "w² v" in str(missing)
+    assert not check_elbo_1d(lambda x, w, s, m, v: _elbo_1d(x, w, s, m, v) + 0.01)

@@ -46,3 +46,95 @@ def test_call_array_converts_or_explains():
     assert checker.call_array(lambda: 1 / 0) is None
     text = str(checker.report())
     assert "dict, not an array of numbers" in text and "ZeroDivisionError" in text
+
+
+# Every check_* function of the package, so that a new one is covered without editing this file.
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+import vaebook.exercises as _exercises  # noqa: E402
+
+CHECKS = sorted(name for name in dir(_exercises) if name.startswith("check_"))
+
+
+def _returns_none(*args, **kwargs):
+    return None
+
+
+def _raises(*args, **kwargs):
+    raise RuntimeError("student bug")
+
+
+def _loops_forever(*args, **kwargs):
+    while True:
+        time.sleep(0.01)
+
+
+def _returns_nan(*args, **kwargs):
+    return np.full((4, 3), np.nan)
+
+
+def _assert_explained(report, *needles):
+    """The report fails, and its text has a ✗ line containing one of ``needles``."""
+    assert not report
+    text = str(report)
+    crosses = [line for line in text.splitlines() if line.strip().startswith("✗")]
+    assert crosses, f"a failing report must have a ✗ line:\n{text}"
+    assert any(n in line for line in crosses for n in needles), text
+
+
+def test_every_chapter_has_checks():
+    assert len(CHECKS) >= 15
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_a_function_that_returns_none_gets_a_cross_line(name):
+    _assert_explained(getattr(_exercises, name)(_returns_none), "returned None")
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_a_function_that_raises_gets_a_cross_line(name):
+    _assert_explained(getattr(_exercises, name)(_raises), "RuntimeError: student bug")
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_nan_or_a_wrong_shape_gets_a_cross_line(name):
+    report = getattr(_exercises, name)(_returns_nan)
+    assert not report and any(line.strip().startswith("✗") for line in str(report).splitlines())
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_not_a_function_gets_a_cross_line(name):
+    _assert_explained(getattr(_exercises, name)(None), "expected a function")
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_an_endless_loop_is_stopped_once(name, monkeypatch):
+    monkeypatch.setenv("VAEBOOK_CHECK_TIME_LIMIT", "0.3")
+    start = time.monotonic()
+    report = getattr(_exercises, name)(_loops_forever)
+    _assert_explained(report, "did not finish within 0.3 s")
+    assert time.monotonic() - start < 10  # the later cases are skipped, not each run into the limit
+
+
+def test_the_time_limit_restores_an_outer_timer(monkeypatch):
+    import signal
+
+    monkeypatch.setenv("VAEBOOK_CHECK_TIME_LIMIT", "0.2")
+    fired = []
+    old = signal.signal(signal.SIGALRM, lambda *a: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.6)
+        checker = Checker("outer timer")
+        assert checker.call(lambda: 1) == 1
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the outer timer still runs
+        time.sleep(0.8)
+        assert fired == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_an_empty_report_says_why():
+    assert "✗ nothing was checked" in str(Checker("nothing").report())

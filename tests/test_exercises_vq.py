@@ -38,3 +38,23 @@ def test_code_that_raises_is_reported_without_a_traceback():
     assert not check_nearest_code(lambda z, e: None)
     assert not check_nearest_code(lambda z, e: "abc")
     assert not check_nearest_code(42)
+
+
+def _perplexity(indices, k, skip_zeros=True):
+    p = np.bincount(np.ravel(indices), minlength=k) / np.size(indices)
+    if skip_zeros:
+        p = p[p > 0]
+    with np.errstate(all="ignore"):
+        return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def test_code_perplexity_accepts_a_correct_answer_and_explains_mistakes():
+    from vaebook.exercises import check_code_perplexity
+    from vaebook.layers.vector_quantizer import code_perplexity
+
+    assert check_code_perplexity(_perplexity)
+    assert check_code_perplexity(lambda i, k: code_perplexity(i, k))  # the package's own version agrees
+    nan = check_code_perplexity(lambda i, k: _perplexity(i, k, skip_zeros=False))
+    assert not nan and "0 log 0" in str(nan)
+    entropy = check_code_perplexity(lambda i, k: np.log(_perplexity(i, k)))
+    assert not entropy and "that is the entropy" in str(entropy)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import threading
+import time
 import traceback
 from typing import Any, Callable
 
@@ -24,6 +28,8 @@ class CheckReport:
         return self.passed
 
     def __str__(self) -> str:
+        if not self.lines:  # a check that recorded nothing must still say why it did not pass
+            return f"{self.title}\n  ✗ nothing was checked\nNot yet: see the ✗ lines above."
         body = "\n".join(f"  {'✓' if ok else '✗'} {msg}" for ok, msg in self.lines)
         verdict = "All checks passed." if self.passed else "Not yet: see the ✗ lines above."
         return f"{self.title}\n{body}\n{verdict}"
@@ -44,6 +50,7 @@ class Checker:
 
     def __init__(self, title: str):
         self._report = CheckReport(title)
+        self._timed_out = False
 
     def ok(self, message: str) -> None:
         self._report.lines.append((True, message))
@@ -56,16 +63,32 @@ class Checker:
         return bool(condition)
 
     def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """Call student code; on an exception, record a ✗ line with the error's last line and return None."""
+        """Call student code and return its result.
+
+        Returns None, after recording a ✗ line that says why, when ``fn`` is not callable, raises, runs longer
+        than :func:`time_limit` seconds (an endless loop?), or itself returns ``None`` (a missing ``return``).
+        After a call that ran out of time, later calls are skipped, so a check with an endless loop ends quickly.
+        """
         if not callable(fn):
             self.fail(f"expected a function, got {type(fn).__name__}")
             return None
+        if self._timed_out:
+            return None
+        limit = time_limit()
         try:
-            return fn(*args, **kwargs)
+            with _deadline(limit):
+                out = fn(*args, **kwargs)
+        except _StudentTimeout:
+            self._timed_out = True
+            self.fail(f"your function did not finish within {limit:g} s: an endless loop? (later cases skipped)")
+            return None
         except Exception as err:  # student code may fail in any way; explain, don't crash
             where = traceback.extract_tb(err.__traceback__)[-1]
             self.fail(f"your function raised {type(err).__name__}: {err} (line {where.lineno}: {where.line})")
             return None
+        if out is None:
+            self.fail("your function returned None: is a `return` missing?")
+        return out
 
     def call_array(self, fn: Callable, *args: Any, **kwargs: Any) -> np.ndarray | None:
         """Call student code and return its result as a float64 NumPy array.
@@ -76,7 +99,8 @@ class Checker:
         if out is None:
             return None
         try:
-            return np.asarray(_to_numpy(out), dtype=np.float64)
+            with np.errstate(all="ignore"):
+                return np.asarray(_to_numpy(out), dtype=np.float64)
         except Exception:
             self.fail(f"the result is a {type(out).__name__}, not an array of numbers")
             return None
@@ -112,3 +136,73 @@ def _to_numpy(x: Any) -> Any:
         return keras.ops.convert_to_numpy(x)
     except Exception:
         return np.asarray(x)
+
+
+# --- helpers shared by the chapter modules -------------------------------------------------------------------------
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array, or None if it is not numeric."""
+    try:
+        return np.asarray(_to_numpy(value), dtype=np.float64)
+    except Exception:
+        return None
+
+
+def _which(actual: Any, variants: dict[str, np.ndarray]) -> str:
+    """The hint of the first known mistake whose output ``actual`` reproduces ('' if none)."""
+    a = _as_array(actual)
+    if a is None:
+        return ""
+    for hint, value in variants.items():
+        if a.shape == value.shape and np.allclose(a, value, rtol=1e-4, atol=1e-6):
+            return hint
+    return ""
+
+
+# --- a time limit on student code ----------------------------------------------------------------------------------
+
+DEFAULT_TIME_LIMIT_S = 20.0
+
+
+def time_limit() -> float:
+    """Seconds one call of student code may run: ``VAEBOOK_CHECK_TIME_LIMIT`` if set, else 20 (0 disables it)."""
+    try:
+        return max(0.0, float(os.environ.get("VAEBOOK_CHECK_TIME_LIMIT", DEFAULT_TIME_LIMIT_S)))
+    except ValueError:
+        return DEFAULT_TIME_LIMIT_S
+
+
+class _StudentTimeout(BaseException):
+    """Raised inside student code when its time is up (a BaseException, so that `except Exception` can't eat it)."""
+
+
+class _deadline:
+    """Interrupt the body after ``seconds`` with :class:`_StudentTimeout` (SIGALRM: Unix, main thread only).
+
+    An outer timer that was running (a grader's per-cell limit) is restored, minus the time spent, on exit.
+    Elsewhere (Windows, a worker thread) there is no limit.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.active = (seconds > 0 and hasattr(signal, "setitimer")
+                       and threading.current_thread() is threading.main_thread())
+
+    def __enter__(self):
+        if self.active:
+            self.start = time.monotonic()
+            self.old_handler = signal.signal(signal.SIGALRM, self._expire)
+            self.old_timer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def _expire(self, signum, frame):
+        raise _StudentTimeout()
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old_handler)
+            remaining = self.old_timer[0]
+            if remaining > 0:  # give the outer timer back what is left of it (at least a moment)
+                signal.setitimer(signal.ITIMER_REAL, max(1e-3, remaining - (time.monotonic() - self.start)))
+        return False

@@ -6,9 +6,9 @@ from typing import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport
+from vaebook.exercises._checking import Checker, CheckReport, _as_array
 
-__all__ = ["check_pca_reconstruction", "pca_reconstruction_reference"]
+__all__ = ["check_components_for_variance", "check_pca_reconstruction", "pca_reconstruction_reference"]
 
 
 def pca_reconstruction_reference(x_train: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
@@ -71,4 +71,58 @@ def check_pca_reconstruction(pca_reconstruct: Callable[[np.ndarray, np.ndarray, 
     full = checker.call(pca_reconstruct, x_train.copy(), x_new.copy(), 6)
     checker.close(full, x_new, "k = all 6 components reconstructs exactly", rtol=1e-6, atol=1e-6,
                   hint="with every component, W Wᵀ is the identity")
+    return checker.report()
+
+
+def _reference_components_for_variance(x_train: np.ndarray, fraction: float) -> int:
+    centred = x_train - x_train.mean(axis=0)
+    eigenvalues = np.linalg.svd(centred, compute_uv=False) ** 2
+    explained = np.cumsum(eigenvalues) / eigenvalues.sum()
+    return int(np.searchsorted(explained, fraction - 1e-12) + 1)
+
+
+def check_components_for_variance(components_for_variance: Callable[[np.ndarray, float], int]) -> CheckReport:
+    """Check ``components_for_variance(x_train, fraction)``: the smallest ``d`` whose PCA keeps ``fraction`` of the
+    variance of ``x_train`` (rows are examples).
+
+    The variance kept by the top ``d`` principal directions is the sum of the ``d`` largest eigenvalues of the
+    covariance of the *centred* data; the answer is the smallest ``d`` with kept / total ≥ ``fraction``. The check
+    explains the usual mistakes: not centring, an off-by-one (an index instead of a count), eigenvalues in
+    ascending order.
+
+    Args:
+        components_for_variance: the student's function; takes a 2-D NumPy array and a fraction in (0, 1], returns
+            an integer.
+
+    Returns:
+        A :class:`CheckReport`; never raises because of the student's code.
+
+    Used in: chapter 1, exercise "How many components keep 90 % of the variance?".
+    """
+    checker = Checker("Exercise: how many principal components keep a fraction of the variance")
+    rng = np.random.default_rng(21)
+    basis = np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    scales = np.array([6.0, 4.0, 3.0, 2.0, 1.0, 0.7, 0.4, 0.2])
+    x_train = rng.normal(size=(300, 8)) * scales @ basis.T + 5.0  # far from the origin: centring matters
+    centred = x_train - x_train.mean(axis=0)
+    eigenvalues = np.linalg.svd(centred, compute_uv=False) ** 2
+    raw = np.linalg.svd(x_train, compute_uv=False) ** 2
+    for fraction in (0.5, 0.9, 0.99, 1.0):
+        expected = _reference_components_for_variance(x_train, fraction)
+        got = checker.call_array(components_for_variance, x_train.copy(), fraction)
+        if got is None:
+            continue
+        if got.size != 1 or not np.isfinite(got).all():
+            checker.fail(f"fraction {fraction}: expected one whole number, got an array of shape {got.shape}")
+            continue
+        value = float(got.reshape(()))
+        hint = ""
+        if value == int(np.searchsorted(np.cumsum(raw) / raw.sum(), fraction - 1e-12) + 1):
+            hint = "centre the data first: the variance is measured around the mean"
+        elif value == int(np.searchsorted(np.cumsum(eigenvalues[::-1]) / eigenvalues.sum(), fraction - 1e-12) + 1):
+            hint = "sort the eigenvalues from the largest down"
+        elif value == expected - 1:
+            hint = "off by one: return the number of components (an index + 1)"
+        checker.check(value == expected, f"fraction {fraction}: d = {expected}" if value == expected
+                      else f"fraction {fraction}: got d = {value:g}, expected {expected}", hint)
     return checker.report()

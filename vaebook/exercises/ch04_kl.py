@@ -10,36 +10,9 @@ from typing import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport, _to_numpy
+from vaebook.exercises._checking import Checker, CheckReport, _as_array, _which
 
 __all__ = ["check_discrete_kl", "check_gaussian_kl"]
-
-
-def _as_array(value) -> np.ndarray | None:
-    try:
-        return np.asarray(_to_numpy(value), dtype=np.float64)
-    except Exception:
-        return None
-
-
-def _which(actual, variants: dict[str, np.ndarray]) -> str:
-    """The hint of the first known mistake whose output ``actual`` reproduces ('' if none)."""
-    a = _as_array(actual)
-    if a is None:
-        return ""
-    for hint, value in variants.items():
-        if a.shape == value.shape and np.allclose(a, value, rtol=1e-4, atol=1e-6):
-            return hint
-    return ""
-
-
-def _call(checker: Checker, fn: Callable, *args):
-    """Call student code through the checker; a ``None`` result (a missing ``return``) gets its own ✗ line."""
-    before = len(checker.report().lines)
-    out = checker.call(fn, *args)
-    if out is None and len(checker.report().lines) == before:
-        checker.fail("your function returned None: is a `return` missing?")
-    return out
 
 
 def _reference_discrete_kl(p: np.ndarray, q: np.ndarray) -> float:
@@ -75,7 +48,7 @@ def check_discrete_kl(fn: Callable) -> CheckReport:
                 "these are bits: use the natural logarithm (nats), np.log": expected / np.log(2.0),
                 "the sign is flipped: KL = sum p log(p / q), not log(q / p)": -expected,
             }
-        out = _call(checker, fn, a.copy(), b.copy())
+        out = checker.call(fn, a.copy(), b.copy())
         if out is None:
             break
         arr = _as_array(out)
@@ -128,7 +101,7 @@ def check_gaussian_kl(fn: Callable) -> CheckReport:
                 -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(2 * log_var), axis=-1),
             "that is the mean over the batch: return one KL per example": np.asarray(expected.mean()),
         }
-        out = _call(checker, fn, mean.astype("float32"), log_var.astype("float32"))
+        out = checker.call(fn, mean.astype("float32"), log_var.astype("float32"))
         if out is None:
             break
         checker.close(out, expected, what, rtol=1e-4, atol=1e-5, hint=_which(out, variants))

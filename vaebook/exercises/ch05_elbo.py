@@ -10,10 +10,9 @@ from typing import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport, _to_numpy
-from vaebook.exercises.ch04_kl import _as_array, _call, _which
+from vaebook.exercises._checking import Checker, CheckReport, _as_array, _to_numpy, _which
 
-__all__ = ["check_elbo_estimate"]
+__all__ = ["check_elbo_1d", "check_elbo_estimate"]
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -109,7 +108,7 @@ def check_elbo_estimate(fn: Callable) -> CheckReport:
             "the sign of log q is flipped: ELBO = E_q[log p(x, z) - log q(z)]":
                 np.asarray(np.mean(model.log_joint(z) + log_q)),
         }
-        out = _call(checker, fn, model.log_joint, mean.copy(), log_var.copy(), eps.copy())
+        out = checker.call(fn, model.log_joint, mean.copy(), log_var.copy(), eps.copy())
         if out is None:
             break
         arr = _as_array(out)
@@ -117,4 +116,53 @@ def check_elbo_estimate(fn: Callable) -> CheckReport:
             arr = arr.reshape(())
         checker.close(arr if arr is not None else out, expected, what, rtol=1e-6, atol=1e-6,
                       hint=_which(arr, variants))
+    return checker.report()
+
+
+def _reference_elbo_1d(x, w, s, m, v):
+    return (-0.5 * np.log(2 * np.pi * s**2) - ((x - w * m) ** 2 + w**2 * v) / (2 * s**2)
+            - 0.5 * (m**2 + v - 1.0 - np.log(v)))
+
+
+def check_elbo_1d(fn: Callable) -> CheckReport:
+    """Check ``fn(x, w, s, m, v)``: the ELBO of the one-dimensional model in closed form.
+
+    The model is ``z ~ N(0, 1)``, ``x | z ~ N(w z, s²)`` and ``q = N(m, v)``; the reference is
+        L = -1/2 log(2π s²) - ((x - w m)² + w² v) / (2 s²) - 1/2 (m² + v - 1 - log v).
+    The check compares it with the reference on several settings, and checks that it equals ``log p(x)`` when
+    ``q`` is the exact posterior.
+
+    Args:
+        fn: the student's function; takes five floats (``s`` a standard deviation, ``v`` a variance), returns a
+            float.
+
+    Returns:
+        A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
+
+    Used in: chapter 5, exercise "The one-dimensional ELBO in code".
+    """
+    checker = Checker("Exercise: the ELBO of the one-dimensional model, in closed form")
+    cases = [(1.3, 0.8, 0.5, 0.2, 0.6, "x = 1.3, w = 0.8, s = 0.5, q = N(0.2, 0.6)"),
+             (-2.0, 1.5, 1.0, 0.0, 1.0, "x = -2, w = 1.5, s = 1, q = the prior N(0, 1)")]
+    x, w, s = 0.7, 2.0, 0.3
+    post_m, post_v = w * x / (w**2 + s**2), s**2 / (w**2 + s**2)
+    cases.append((x, w, s, post_m, post_v, "q = the exact posterior: the ELBO equals log p(x)"))
+    for x, w, s, m, v, what in cases:
+        expected = np.asarray(_reference_elbo_1d(x, w, s, m, v))
+        if "posterior" in what:
+            expected = np.asarray(-0.5 * np.log(2 * np.pi * (w**2 + s**2)) - x**2 / (2 * (w**2 + s**2)))
+        variants = {
+            "the KL term has the wrong sign: the ELBO subtracts KL(q || p(z))":
+                np.asarray(_reference_elbo_1d(x, w, s, m, v) + (m**2 + v - 1.0 - np.log(v))),
+            "the expected reconstruction misses w² v / (2 s²): E_q[(x - w z)²] = (x - w m)² + w² v":
+                np.asarray(_reference_elbo_1d(x, w, s, m, v) + w**2 * v / (2 * s**2)),
+            "s is a standard deviation: the Gaussian's normalizer is -1/2 log(2π s²)":
+                np.asarray(_reference_elbo_1d(x, w, np.sqrt(s), m, v)),
+        }
+        got = checker.call_array(fn, x, w, s, m, v)
+        if got is None:
+            continue
+        if got.size == 1:
+            got = got.reshape(())
+        checker.close(got, expected, what, rtol=1e-6, atol=1e-8, hint=_which(got, variants))
     return checker.report()

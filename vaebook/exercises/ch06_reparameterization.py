@@ -10,8 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport
-from vaebook.exercises.ch04_kl import _call, _which
+from vaebook.exercises._checking import Checker, CheckReport, _which
 
 __all__ = ["check_gumbel_softmax", "check_reparameterized_sample"]
 
@@ -48,7 +47,7 @@ def check_reparameterized_sample(fn: Callable) -> CheckReport:
                 mean * np.exp(0.5 * log_var) * eps,
             "the mean is missing: z = mean + std * eps": np.exp(0.5 * log_var) * eps,
         }
-        out = _call(checker, fn, mean.astype("float32"), log_var.astype("float32"), eps.astype("float32"))
+        out = checker.call(fn, mean.astype("float32"), log_var.astype("float32"), eps.astype("float32"))
         if out is None:
             break
         checker.close(out, expected, what, rtol=1e-4, atol=1e-5,
@@ -91,7 +90,7 @@ def check_gumbel_softmax(fn: Callable) -> CheckReport:
             "the softmax is over the categories, the last axis": np.exp((logits + g) / temperature)
             / np.exp((logits + g) / temperature).sum(axis=0, keepdims=True),
         }
-        out = _call(checker, fn, logits.astype("float32"), uniform.astype("float32"), temperature)
+        out = checker.call(fn, logits.astype("float32"), uniform.astype("float32"), temperature)
         if out is None:
             break
         checker.close(out, expected, what, rtol=1e-4, atol=1e-5, hint=_which(out, variants))

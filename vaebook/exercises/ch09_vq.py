@@ -6,9 +6,9 @@ from typing import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport, _to_numpy
+from vaebook.exercises._checking import Checker, CheckReport, _to_numpy, _which
 
-__all__ = ["check_nearest_code", "nearest_code_reference"]
+__all__ = ["check_code_perplexity", "check_nearest_code", "nearest_code_reference"]
 
 
 def nearest_code_reference(z: np.ndarray, codebook: np.ndarray) -> np.ndarray:
@@ -67,4 +67,49 @@ def check_nearest_code(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Ch
             checker.fail(f"{what}: row {wrong} got code {got[wrong]}, but code {expected[wrong]} is nearer "
                          f"(squared distances {distances[wrong, int(got[wrong]) % len(codebook)]:.3f} vs "
                          f"{distances[wrong, expected[wrong]]:.3f})")
+    return checker.report()
+
+
+def _reference_perplexity(indices: np.ndarray, num_codes: int) -> float:
+    p = np.bincount(np.ravel(indices), minlength=num_codes) / np.size(indices)
+    p = p[p > 0]
+    return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def check_code_perplexity(fn: Callable[[np.ndarray, int], float]) -> CheckReport:
+    """Check a student's ``code_perplexity(indices, num_codes)``: ``exp(-Σ_k p_k log p_k)`` of the code histogram.
+
+    ``indices`` is an integer array of any shape with values in ``[0, num_codes)``; ``p_k`` is the fraction of its
+    entries equal to ``k``. The result is 1 when one code is used and ``num_codes`` when all are used equally.
+    Explains the usual mistakes: returning the entropy, mixing bases (``exp`` of bits), and ``0 log 0`` giving NaN.
+
+    Used in: chapter 9, exercise "Perplexity of code usage".
+    """
+    checker = Checker("Exercise: the perplexity of code usage")
+    rng = np.random.default_rng(4)
+    skewed = rng.choice(8, size=(16, 7, 7), p=[0.4, 0.2, 0.15, 0.1, 0.1, 0.05, 0.0, 0.0])
+    cases = [
+        ("every code used equally (8 codes): perplexity 8", np.tile(np.arange(8), 10), 8),
+        ("a single code used: perplexity 1", np.full((4, 7, 7), 3), 8),
+        ("a skewed grid of codes (16 x 7 x 7), two codes unused", skewed, 8),
+    ]
+    for what, indices, k in cases:
+        expected = np.asarray(_reference_perplexity(indices, k))
+        p = np.bincount(np.ravel(indices), minlength=k) / np.size(indices)
+        entropy = float(-np.sum(p[p > 0] * np.log(p[p > 0])))
+        variants = {
+            "that is the entropy H; the perplexity is exp(H)": np.asarray(entropy),
+            "you mixed bases: exp of an entropy in bits (log2); use np.log with exp, or np.log2 with 2**":
+                np.asarray(np.exp(entropy / np.log(2.0))),
+            "that is the number of codes used, not the perplexity": np.asarray(float(np.count_nonzero(p))),
+        }
+        got = checker.call_array(fn, indices.copy(), k)
+        if got is None:
+            continue
+        if got.size == 1:
+            got = got.reshape(())
+        hint = _which(got, variants) if not np.isclose(float(expected), float(np.count_nonzero(p))) else ""
+        if got.shape == () and not np.isfinite(got):
+            hint = "unused codes give 0 log 0: skip them (their term is 0), do not compute log 0"
+        checker.close(got, expected, what, rtol=1e-6, atol=1e-9, hint=hint)
     return checker.report()
