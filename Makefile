@@ -1,6 +1,8 @@
 # vaebook: two commands do everything.
 #   make book   set up .venv, execute every chapter, build the site into _build/html
 #   make test   set up .venv, then unit tests (once per Keras backend), notebooks (nbval), book build, structure
+#   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
+#   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -19,7 +21,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test test-unit test-structure test-notebooks test-book bench strip sync check clean
+.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book bench strip sync check clean \
+	assignments grade
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +39,7 @@ book: setup
 # The notebooks run twice (nbval, then the book build); the two runs go side by side, one core each.
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-structure test-unit NO_SETUP=1; \
+	$(MAKE) --no-print-directory test-structure test-assignments test-unit NO_SETUP=1; \
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-book NO_SETUP=1 JOBS=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
 
@@ -46,8 +49,23 @@ test-structure: setup
 test-unit: setup
 	@for backend in $(BACKENDS); do \
 	  echo "== unit tests, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book -n $(JOBS) || exit 1; \
+	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book --ignore=tests/assignments -n $(JOBS) \
+	    || exit 1; \
 	done
+
+# Assignments: generated from every chapter, graded with otter; once (they do not depend on the Keras backend).
+test-assignments: setup
+	$(PY) -m pytest tests/assignments -q -n $(JOBS)
+
+assignments: setup
+	$(PY) tools/assignments.py build --out _build/assignments
+
+SUBMISSIONS ?=
+OUT ?= grades.csv
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [OUT=grades.csv]"; exit 2; }
+	@test -f _build/assignments/assignments.json || $(MAKE) --no-print-directory assignments NO_SETUP=1
+	$(PY) tools/assignments.py grade $(SUBMISSIONS) --assignments _build/assignments --out $(OUT)
 
 test-notebooks: setup
 	VAEBOOK_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 -q -n $(JOBS) --dist loadscope \

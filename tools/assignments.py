@@ -1,0 +1,482 @@
+"""Course assignments from the chapters, built and graded with otter-grader (https://otter-grader.readthedocs.io).
+
+    python tools/assignments.py build [--out _build/assignments] [--colab-base URL] [chapter.ipynb ...]
+    python tools/assignments.py grade SUBMISSIONS [--assignments _build/assignments] [--out grades.csv]
+    python tools/assignments.py table                # exercises, graded exercises and points per chapter
+
+`make assignments` and `make grade SUBMISSIONS=dir` call the first two. Nothing is written by hand per chapter:
+the exercises, which of them are graded, their points and their reference solutions are read from each chapter
+notebook listed in _toc.yml, by these rules (the teacher's page, teaching.md, states them for authors):
+
+* An exercise is a ```{exercise} Title``` directive with a `:label:` in a markdown cell; its solution is the
+  ```{solution} label``` directive. Student notebooks keep the exercise and drop every solution.
+* An exercise is *graded* when a code cell after it (before the next exercise) calls a `vaebook.exercises`
+  check on a function: `print(check_xxx(my_fn))`. That cell is the answer cell: the student notebook keeps it as it
+  is (the skeleton raises NotImplementedError, and the check prints "Not yet"); the autograder runs
+  `check_xxx(my_fn)` again, hidden, and gives the points only if every line of the check passes.
+* Points: "(graded, N points)" in the exercise's title (which is how the book shows them), else the answer cell's
+  metadata `{"vaebook": {"points": N}}`, else 1.
+* The reference solution is the code block (indented or fenced) of the solution that defines a function; the
+  autograder notebook defines it under the skeleton's name. `make test` checks that it gets full marks.
+* Cells tagged `remove-cell` (the book's own hidden checks) are left out of both notebooks; the bootstrap cell (found
+  by its id or first line, wherever it is) stays first among the code cells, so the self-checks run in Colab after
+  it without a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import csv
+import dataclasses
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from notebooks import cell_source, toc_files  # noqa: E402
+
+DEFAULT_OUT = ROOT / "_build" / "assignments"
+BOOTSTRAP_FIRST_LINE = "# Set-up: in Colab, install vaebook"
+HIDDEN_TAG = "remove-cell"
+EXERCISE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+                         re.MULTILINE | re.DOTALL)
+SOLUTION_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}[ \t]*(?P<label>\S+)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+                         re.MULTILINE | re.DOTALL)
+POINTS_RE = re.compile(r"\((?:auto)?graded(?:\s*,\s*(?P<points>\d+(?:\.\d+)?)\s*points?)?\)", re.IGNORECASE)
+LABEL_RE = re.compile(r"^:label:\s*(\S+)", re.MULTILINE)
+DEFAULT_POINTS = 1
+
+
+@dataclasses.dataclass
+class Exercise:
+    """One exercise of a chapter, as the generator reads it from the notebook."""
+
+    label: str
+    title: str
+    cell: int  # index of the markdown cell that holds the directive
+    graded: bool = False
+    points: float = 0
+    check: str = ""  # the vaebook.exercises check the answer cell calls
+    function: str = ""  # the student's function it checks
+    answer_cell: int = -1
+    solution_code: str = ""  # code of the reference solution ('' if the solution shows none)
+
+    @property
+    def question(self) -> str:
+        """The otter question name (an identifier)."""
+        return re.sub(r"\W", "_", self.label)
+
+
+def chapter_notebooks(root: Path = ROOT) -> list[Path]:
+    """Every chapter notebook listed in _toc.yml, in book order."""
+    return [root / f"{f}.ipynb" for f in toc_files(root / "_toc.yml") if (root / f"{f}.ipynb").exists()]
+
+
+def find_bootstrap(cells: list[dict]) -> int:
+    """Index of the bootstrap cell (by id 'bootstrap' or by its first line); ValueError if there is none."""
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and (cell.get("id") == "bootstrap"
+                                            or cell_source(cell).lstrip().startswith(BOOTSTRAP_FIRST_LINE)):
+            return i
+    raise ValueError("no bootstrap cell (id 'bootstrap' or first line '# Set-up: in Colab, install vaebook')")
+
+
+def _check_call(source: str) -> tuple[str, str] | None:
+    """(check name, function name) of the first `check_xxx(fn)` call in a code cell, or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name.startswith("check_"):
+                return name, node.args[0].id
+    return None
+
+
+def solution_texts(cells: list[dict]) -> dict[str, str]:
+    """Label → body of its solution directive, over every markdown cell."""
+    out = {}
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            for m in SOLUTION_RE.finditer(cell_source(cell)):
+                out[m.group("label")] = m.group("body")
+    return out
+
+
+def solution_code(body: str) -> str:
+    """The code block of a solution (fenced or indented) that defines a function; '' if there is none."""
+    blocks = [m.group(1) for m in re.finditer(r"^```+\s*(?:\{code-block\}|\{code\})?\s*python[^\n]*\n(.*?)^```+\s*$",
+                                              body, re.MULTILINE | re.DOTALL)]
+    block: list[str] = []
+    for line in body.splitlines() + [""]:
+        if line.startswith("    ") or (block and not line.strip()):
+            block.append(line)
+        else:
+            if block:
+                blocks.append(textwrap.dedent("\n".join(block)))
+            block = []
+    for code in blocks:
+        if re.search(r"^def \w+\(", code, re.MULTILINE):
+            return code.strip("\n") + "\n"
+    return ""
+
+
+def parse_exercises(nb: dict) -> list[Exercise]:
+    """Every exercise of a chapter notebook, with the graded ones' check, function, points and solution code."""
+    cells = nb["cells"]
+    solutions = solution_texts(cells)
+    exercises: list[Exercise] = []
+    for i, cell in enumerate(cells):
+        source = cell_source(cell)
+        if cell["cell_type"] == "markdown":
+            for m in EXERCISE_RE.finditer(source):
+                label = LABEL_RE.search(m.group("body"))
+                if not label:
+                    raise ValueError(f"cell {i}: exercise {m.group('title')!r} has no :label:")
+                exercises.append(Exercise(label.group(1), m.group("title").strip(), i))
+        elif cell["cell_type"] == "code" and HIDDEN_TAG not in cell.get("metadata", {}).get("tags", []):
+            call = _check_call(source)
+            if call is None or not exercises:
+                continue
+            ex = exercises[-1]
+            if ex.graded:
+                raise ValueError(f"cell {i}: exercise {ex.label} already has an answer cell (cell {ex.answer_cell})")
+            points = POINTS_RE.search(ex.title)
+            meta_points = cell.get("metadata", {}).get("vaebook", {}).get("points")
+            ex.graded, ex.check, ex.function, ex.answer_cell = True, call[0], call[1], i
+            ex.points = float(points.group("points")) if points and points.group("points") else (
+                float(meta_points) if meta_points is not None else DEFAULT_POINTS)
+            ex.solution_code = solution_code(solutions.get(ex.label, ""))
+    return exercises
+
+
+def strip_solutions(markdown: str) -> str:
+    """Markdown without its solution directives (and the blank lines they leave)."""
+    return re.sub(r"\n{3,}", "\n\n", SOLUTION_RE.sub("", markdown)).strip("\n")
+
+
+def reference_answer(ex: Exercise) -> str:
+    """The reference solution's code, defining the student's function name."""
+    if not ex.solution_code:
+        raise ValueError(f"graded exercise {ex.label}: its solution has no code block that defines a function")
+    defined = re.search(r"^def (\w+)\(", ex.solution_code, re.MULTILINE).group(1)
+    alias = f"{ex.function} = {defined}\n" if defined != ex.function else ""
+    return ex.solution_code + alias
+
+
+def _answer_cell_source(ex: Exercise, skeleton: str) -> str:
+    """The master notebook's answer cell: otter keeps the skeleton for students, the solution for the autograder."""
+    tree = ast.parse(skeleton)
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == ex.function]
+    lines = skeleton.split("\n")
+    if defs:
+        start = min([defs[0].lineno] + [d.lineno for d in defs[0].decorator_list]) - 1
+        before, prompt, after = lines[:start], lines[start:defs[0].end_lineno], lines[defs[0].end_lineno:]
+    else:  # the function is defined elsewhere (e.g. an earlier cell): the solution is added before the check
+        before, prompt, after = [], [], lines
+    quote = "'''" if '"""' in "\n".join(prompt) else '"""'
+    out = before + ["# BEGIN SOLUTION NO PROMPT", *reference_answer(ex).rstrip("\n").split("\n"), "# END SOLUTION"]
+    if prompt:
+        out += [f"{quote} # BEGIN PROMPT", *prompt, f"{quote} # END PROMPT"]
+    return "\n".join(out + after).strip("\n")
+
+
+def _test_cell_source(ex: Exercise) -> str:
+    return textwrap.dedent(f'''\
+        """ # BEGIN TEST CONFIG
+        hidden: true
+        points: {ex.points:g}
+        """ # END TEST CONFIG
+        def test_{ex.question}(env):
+            from vaebook.exercises import {ex.check}
+            fn = env.get("{ex.function}")
+            assert callable(fn), ("{ex.function} is not defined: did its cell raise an error, or did a later cell "
+                                  "delete or overwrite it?")
+            report = {ex.check}(fn)
+            assert report, "\\n" + str(report)
+        ''').strip("\n")
+
+
+def _raw(source: str) -> dict:
+    return {"cell_type": "raw", "metadata": {}, "source": source}
+
+
+def _md(source: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": source}
+
+
+def master_notebook(nb: dict, name: str) -> dict:
+    """The otter-assign master notebook of a chapter (see the module docstring for the rules)."""
+    find_bootstrap(nb["cells"])
+    exercises = parse_exercises(nb)
+    graded = {ex.answer_cell: ex for ex in exercises if ex.graded}
+    question_start = {}  # markdown cell index → exercises whose question starts there
+    for ex in graded.values():
+        question_start.setdefault(ex.cell, []).append(ex)
+    config = textwrap.dedent(f"""\
+        # ASSIGNMENT CONFIG
+        name: {name}
+        init_cell: false
+        check_all_cell: false
+        export_cell: false
+        run_tests: false
+        solutions_pdf: false
+        template_pdf: false
+        show_question_points: false
+        generate: true
+        tests:
+          ok_format: false
+        """)
+    cells = [_raw(config)]
+    for i, cell in enumerate(nb["cells"]):
+        meta = cell.get("metadata", {})
+        if HIDDEN_TAG in meta.get("tags", []):
+            continue
+        cell = copy.deepcopy(cell)
+        source = cell_source(cell)
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        if cell["cell_type"] == "markdown" and i in question_start:
+            # A question block starts at the graded exercise's directive (text before it stays outside).
+            ex = question_start[i][-1]
+            start = [m for m in EXERCISE_RE.finditer(source) if LABEL_RE.search(m.group("body")).group(1) == ex.label]
+            head, tail = source[:start[0].start()], source[start[0].start():]
+            if strip_solutions(head):
+                cells.append(_md(strip_solutions(head)))
+            cells.append(_raw(f"# BEGIN QUESTION\nname: {ex.question}\npoints: {ex.points:g}\ncheck_cell: false"))
+            cells.append(_md(strip_solutions(tail)))
+            continue
+        if cell["cell_type"] == "markdown":
+            stripped = strip_solutions(source)
+            if not stripped:
+                continue
+            cell["source"] = stripped
+        if i in graded:
+            ex = graded[i]
+            if ex.cell not in question_start or question_start[ex.cell][-1] is not ex:
+                raise ValueError(f"exercise {ex.label}: its answer cell must follow its directive's markdown cell")
+            cell["source"] = _answer_cell_source(ex, source)
+            cells += [_raw("# BEGIN SOLUTION"), cell, _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), {"cell_type": "code", "execution_count": None, "metadata": {},
+                                                    "outputs": [], "source": _test_cell_source(ex)},
+                      _raw("# END TESTS"), _raw("# END QUESTION")]
+            continue
+        cells.append(cell)
+    master = copy.deepcopy(nb)
+    master["cells"] = cells
+    for cell in master["cells"]:
+        cell.pop("id", None)
+    master["nbformat_minor"] = 4  # no cell ids: otter and nbformat then agree without warnings
+    return master
+
+
+def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
+    """Run `otter assign` on every chapter's master notebook; return one summary row per chapter."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in chapters:
+        nb = json.loads(path.read_text())
+        name = path.stem
+        exercises = parse_exercises(nb)
+        work = out / "_master" / name
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        master = work / f"{name}.ipynb"
+        master.write_text(json.dumps(master_notebook(nb, name), indent=1, ensure_ascii=False))
+        dist = out / name
+        shutil.rmtree(dist, ignore_errors=True)
+        result = subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master), str(dist)],
+                                capture_output=True, text=True, cwd=work)
+        if result.returncode != 0:
+            raise RuntimeError(f"otter assign failed for {path.name}:\n{result.stdout}\n{result.stderr}")
+        student = dist / "student" / f"{name}.ipynb"
+        _tidy_student(student)
+        (out / "student").mkdir(exist_ok=True)
+        shutil.copy(student, out / "student" / f"{name}.ipynb")
+        graded = [ex for ex in exercises if ex.graded]
+        rows.append({"chapter": name, "exercises": len(exercises), "graded": len(graded),
+                     "points": sum(ex.points for ex in graded),
+                     "questions": {ex.question: ex.points for ex in graded},
+                     "autograder": str(next((dist / "autograder").glob("*.zip")).relative_to(out))})
+    (out / "assignments.json").write_text(json.dumps(rows, indent=1))
+    _write_index(out, rows, colab_base)
+    return rows
+
+
+def _tidy_student(path: Path) -> None:
+    """Strip what otter leaves in a student notebook that a student should not see (empty cells)."""
+    nb = json.loads(path.read_text())
+    nb["cells"] = [c for c in nb["cells"] if cell_source(c).strip()]
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def _write_index(out: Path, rows: list[dict], colab_base: str) -> None:
+    lines = ["# Assignments", "", "| Chapter | Exercises | Graded | Points | Student notebook |", "|---|---|---|---|---|"]
+    for row in rows:
+        link = (f"[Open in Colab]({colab_base.rstrip('/')}/{row['chapter']}.ipynb)" if colab_base
+                else f"student/{row['chapter']}.ipynb")
+        lines.append(f"| {row['chapter']} | {row['exercises']} | {row['graded']} | {row['points']:g} | {link} |")
+    (out / "README.md").write_text("\n".join(lines) + "\n")
+
+
+# --- grading -----------------------------------------------------------------------------------------------------
+
+CELL_LIMIT_SOURCE = """\
+# Added by the grader: a time limit on every cell (an endless loop at the top level of a cell).
+import signal as _vaebook_signal
+from IPython import get_ipython as _vaebook_ipython
+
+
+def _vaebook_cell_timeout(signum, frame):
+    raise TimeoutError("this cell ran longer than {limit} s and was stopped by the grader")
+
+
+def _vaebook_arm(*args):
+    _vaebook_signal.signal(_vaebook_signal.SIGALRM, _vaebook_cell_timeout)
+    _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, {limit})
+
+
+def _vaebook_disarm(*args):
+    _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, 0)
+
+
+_vaebook_ipython().events.register("pre_run_cell", _vaebook_arm)
+_vaebook_ipython().events.register("post_run_cell", _vaebook_disarm)
+"""
+
+
+def _assignment_of(nb: dict, path: Path, known: list[str]) -> str | None:
+    name = nb.get("metadata", {}).get("otter", {}).get("assignment_name")
+    if name in known:
+        return name
+    return next((k for k in known if path.stem.startswith(k) or k in path.stem), None)
+
+
+def grade_one(submission: Path, autograder_zip: Path, cell_limit: float, timeout: float,
+              env: dict | None = None) -> dict:
+    """Grade one notebook with `otter run`; {question: (score, max, message)} plus '_error' when grading failed."""
+    with tempfile.TemporaryDirectory(prefix="vaebook-grade-") as tmp:
+        nb = json.loads(submission.read_text())
+        nb["cells"].insert(0, {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                               "source": CELL_LIMIT_SOURCE.format(limit=cell_limit)})
+        for cell in nb["cells"]:
+            cell.pop("id", None)
+        nb["nbformat_minor"] = 4
+        copy_path = Path(tmp) / submission.name
+        copy_path.write_text(json.dumps(nb))
+        try:
+            result = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(autograder_zip), "-o", tmp,
+                                     "--no-logo", str(copy_path)], capture_output=True, text=True,
+                                    timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            return {"_error": f"grading took longer than {timeout:g} s and was stopped"}
+        results_path = Path(tmp) / "results.json"
+        if not results_path.exists():
+            return {"_error": f"otter run produced no results:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"}
+        results = json.loads(results_path.read_text())
+    out = {}
+    for test in results.get("tests", []):
+        out[test["name"]] = (float(test.get("score", 0)), float(test.get("max_score", 0)),
+                             test.get("output", "").strip())
+    return out
+
+
+def grade(submissions: Path, assignments: Path, out_csv: Path, cell_limit: float = 300, timeout: float = 3600,
+          profile: str = "smoke", check_limit: float = 20) -> list[dict]:
+    """Grade every notebook under ``submissions``; write a CSV (one row per student) and feedback files."""
+    index = {row["chapter"]: row for row in json.loads((assignments / "assignments.json").read_text())}
+    env = dict(os.environ, VAEBOOK_PROFILE=profile, VAEBOOK_CHECK_TIME_LIMIT=str(check_limit))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p)
+    rows, questions = [], {}
+    feedback_dir = out_csv.parent / (out_csv.stem + "-feedback")
+    feedback_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted(Path(p) for p in glob.glob(str(submissions / "**" / "*.ipynb"), recursive=True)):
+        nb = json.loads(path.read_text())
+        chapter = _assignment_of(nb, path, list(index))
+        student = path.relative_to(submissions).with_suffix("").as_posix().replace("/", "_")
+        if chapter is None:
+            rows.append({"student": student, "chapter": "", "total": 0, "max": 0,
+                         "error": "not a notebook of a known assignment"})
+            continue
+        row_questions = index[chapter]["questions"]
+        for q in row_questions:
+            questions.setdefault(q, None)
+        result = grade_one(path, assignments / index[chapter]["autograder"], cell_limit, timeout, env)
+        row = {"student": student, "chapter": chapter}
+        lines = [f"{student}: {chapter}"]
+        for q, points in row_questions.items():
+            score, max_score, message = result.get(q, (0.0, points, "not graded"))
+            row[q] = score
+            lines.append(f"\n## {q}: {score:g} / {points:g}" + ("" if score == points else f"\n{message}"))
+        row["total"] = sum(row[q] for q in row_questions)
+        row["max"] = sum(row_questions.values())
+        row["error"] = result.get("_error", "")
+        if row["error"]:
+            lines.append("\n## error\n" + row["error"])
+        (feedback_dir / f"{student}.txt").write_text("\n".join(lines) + "\n")
+        rows.append(row)
+    fields = ["student", "chapter", *questions, "total", "max", "error"]
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    with out_csv.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def table(chapters: list[Path]) -> str:
+    """A markdown table: per chapter, its exercises, graded exercises and points."""
+    lines = ["| Chapter | Exercises | Graded | Points |", "|---|---|---|---|"]
+    for path in chapters:
+        exercises = parse_exercises(json.loads(path.read_text()))
+        graded = [ex for ex in exercises if ex.graded]
+        lines.append(f"| {path.stem} | {len(exercises)} | {len(graded)} | {sum(ex.points for ex in graded):g} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="student notebooks and otter autograders for every chapter")
+    b.add_argument("chapters", nargs="*", type=Path)
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    b.add_argument("--colab-base", default="", help="URL of the folder that will hold the student notebooks, e.g. "
+                   "https://colab.research.google.com/github/ORG/REPO/blob/main/student")
+    g = sub.add_parser("grade", help="a CSV of points per exercise and student")
+    g.add_argument("submissions", type=Path)
+    g.add_argument("--assignments", type=Path, default=DEFAULT_OUT)
+    g.add_argument("--out", type=Path, default=Path("grades.csv"))
+    g.add_argument("--cell-limit", type=float, default=300, help="seconds any cell may run")
+    g.add_argument("--check-limit", type=float, default=20, help="seconds one call of a student function may run")
+    g.add_argument("--timeout", type=float, default=3600, help="seconds the whole grading of one notebook may take")
+    g.add_argument("--profile", default="smoke", help="VAEBOOK_PROFILE for the chapter code (default: smoke)")
+    sub.add_parser("table", help="print exercises, graded exercises and points per chapter")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        rows = build(args.chapters or chapter_notebooks(), args.out, args.colab_base)
+        for row in rows:
+            print(f"{row['chapter']}: {row['exercises']} exercises, {row['graded']} graded, {row['points']:g} points")
+        print(f"Student notebooks in {args.out / 'student'}; autograders in {args.out}/<chapter>/autograder")
+    elif args.command == "grade":
+        rows = grade(args.submissions, args.assignments, args.out, args.cell_limit, args.timeout,
+                     args.profile, args.check_limit)
+        print(f"{len(rows)} submissions graded: {args.out}")
+    else:
+        print(table(chapter_notebooks()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
