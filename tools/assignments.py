@@ -121,7 +121,7 @@ def solution_code(body: str) -> str:
     blocks = [m.group(1) for m in re.finditer(r"^```+\s*(?:\{code-block\}|\{code\})?\s*python[^\n]*\n(.*?)^```+\s*$",
                                               body, re.MULTILINE | re.DOTALL)]
     block: list[str] = []
-    for line in body.splitlines() + [""]:
+    for line in body.splitlines() + ["<end>"]:  # a non-code line that closes a final block
         if line.startswith("    ") or (block and not line.strip()):
             block.append(line)
         else:

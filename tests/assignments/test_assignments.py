@@ -179,7 +179,7 @@ SYNTHETIC_EXERCISES = [
      "p = np.bincount(np.ravel(indices), minlength=num_codes) / np.size(indices)\n    p = p[p > 0]\n"
      "    return float(np.exp(-np.sum(p * np.log(p))))"),
     ("syn-nearest", "nearest_code", "check_nearest_code", "(z, codebook)",
-     "return ((z[:, None, :] - codebook[None]) ** 2).sum(-1).argmin(1)"),
+     "return np.argmin(((z[:, None, :] - codebook[None]) ** 2).sum(-1), axis=1)"),
     ("syn-kl", "my_kl", "check_gaussian_kl", "(mean, log_var)",
      "return -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=-1)"),
 ]
@@ -251,3 +251,16 @@ def test_broken_submissions_get_zero_on_that_exercise_with_a_message(tmp_path, m
     assert "name 'np' is not defined" in feedback["s3_del_toplevel_loop"]
     assert "my_kl is not defined" in feedback["s3_del_toplevel_loop"]
     assert all(grades[name]["error"] == "" for name in submissions)
+
+
+def test_the_teaching_page_lists_every_chapter_with_its_counts():
+    text = (ROOT / "teaching.md").read_text()
+    for path in CHAPTERS:
+        exercises = A.parse_exercises(_load(path))
+        graded = [ex for ex in exercises if ex.graded]
+        row = re.search(rf"^\| {{doc}}`chapters/{path.stem}` \| (\d+) \| (.*?) \| ([\d.]+) \|", text, re.MULTILINE)
+        assert row, f"teaching.md: no row for {path.stem} in the table of assignments"
+        assert int(row.group(1)) == len(exercises), f"teaching.md: {path.stem} has {len(exercises)} exercises"
+        assert float(row.group(3)) == sum(ex.points for ex in graded), f"teaching.md: {path.stem}'s total points"
+        assert [f"({ex.points:g})" for ex in graded] == re.findall(r"\(\d+(?:\.\d+)?\)", row.group(2)), (
+            f"teaching.md: {path.stem}'s graded exercises and points")
