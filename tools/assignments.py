@@ -284,6 +284,7 @@ def master_notebook(nb: dict, name: str) -> dict:
 
 def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
     """Run `otter assign` on every chapter's master notebook; return one summary row per chapter."""
+    out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in chapters:
@@ -396,6 +397,7 @@ def grade_one(submission: Path, autograder_zip: Path, cell_limit: float, timeout
 def grade(submissions: Path, assignments: Path, out_csv: Path, cell_limit: float = 300, timeout: float = 3600,
           profile: str = "smoke", check_limit: float = 20) -> list[dict]:
     """Grade every notebook under ``submissions``; write a CSV (one row per student) and feedback files."""
+    submissions, assignments, out_csv = Path(submissions).resolve(), Path(assignments).resolve(), Path(out_csv)
     index = {row["chapter"]: row for row in json.loads((assignments / "assignments.json").read_text())}
     env = dict(os.environ, VAEBOOK_PROFILE=profile, VAEBOOK_CHECK_TIME_LIMIT=str(check_limit))
     env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p)
