@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from vaebook.exercises import SEED_003_POINTS, check_pca_encoder_decoder, check_reconstruction_loss
+from vaebook.exercises import PCA_EXAMPLE_POINTS, check_pca_encoder_decoder, check_reconstruction_loss
 
 
 def test_reconstruction_loss_correct_numpy_and_keras():
@@ -42,7 +42,7 @@ def _pca(points, k):
 
 def test_pca_correct_and_reproduces_the_lecture_table():
     assert check_pca_encoder_decoder(_pca)
-    codes, rec = _pca(SEED_003_POINTS, 1)
+    codes, rec = _pca(PCA_EXAMPLE_POINTS, 1)
     np.testing.assert_allclose(np.round(np.abs(codes.ravel()), 2), [0.63, 0.39, 0.09, 0.41, 0.53])
     np.testing.assert_allclose(np.round(rec, 2), [[-0.54, -0.33], [-0.34, -0.20], [0.07, 0.04], [0.35, 0.21],
                                                   [0.46, 0.27]])

@@ -74,16 +74,20 @@ def test_straight_through_gradient_is_the_upstream_gradient():
     np.testing.assert_allclose(grad, upstream, atol=1e-6)
 
 
+@pytest.mark.parametrize("grid", [False, True])
 @pytest.mark.parametrize("ema_decay", [None, 0.9])
-def test_loss_value(ema_decay):
+def test_loss_value(ema_decay, grid):
+    """The loss sums over an example's positions and code dimensions and averages over the batch."""
     vq = _quantizer(beta=0.3, ema_decay=ema_decay)
     z = _data()
     zq = ops.convert_to_numpy(vq.embeddings)[_numpy_nearest(z, ops.convert_to_numpy(vq.embeddings))]
+    if grid:  # 40 vectors as 2 examples of a 4 x 5 grid
+        z, zq = z.reshape(2, 4, 5, -1), zq.reshape(2, 4, 5, -1)
     vq(z, training=True)
     assert len(vq.losses) == 1
-    mse = np.mean((z - zq) ** 2)
+    per_example = np.sum((z - zq) ** 2) / len(z)
     factor = 1.3 if ema_decay is None else 0.3
-    np.testing.assert_allclose(float(ops.convert_to_numpy(vq.losses[0])), factor * mse, rtol=1e-5)
+    np.testing.assert_allclose(float(ops.convert_to_numpy(vq.losses[0])), factor * per_example, rtol=1e-5)
 
 
 def test_no_loss_and_no_update_at_inference():

@@ -42,7 +42,8 @@ def test_loss_is_reconstruction_plus_quantizer_loss():
     loss = float(ops.convert_to_numpy(model.compute_loss(x, None, y_pred, training=True)))
     z_e = ops.convert_to_numpy(model.encoder(x))
     z_q = ops.convert_to_numpy(model.quantizer.indices_to_vectors(model.quantizer.get_code_indices(z_e)))
-    expected = np.mean((x - ops.convert_to_numpy(y_pred)) ** 2) / 0.5 + 1.25 * np.mean((z_e - z_q) ** 2)
+    n = len(x)  # sums over each image's pixels and code grid, mean over the batch
+    expected = np.sum((x - ops.convert_to_numpy(y_pred)) ** 2) / 0.5 / n + 1.25 * np.sum((z_e - z_q) ** 2) / n
     np.testing.assert_allclose(loss, expected, rtol=1e-4)
 
 

@@ -4,7 +4,7 @@
     python tools/notebooks.py strip    # remove outputs and execution counts from every chapter
     python tools/notebooks.py check    # print every structure problem (exit 1 if any)
 
-tests/test_book_structure.py runs the same checks.
+tests/book/test_book_structure.py runs the same checks.
 """
 
 from __future__ import annotations

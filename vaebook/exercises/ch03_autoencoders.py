@@ -8,10 +8,11 @@ import numpy as np
 
 from vaebook.exercises._checking import Checker, CheckReport, _to_numpy
 
-__all__ = ["check_reconstruction_loss", "check_pca_encoder_decoder", "SEED_003_POINTS"]
+__all__ = ["check_reconstruction_loss", "check_pca_encoder_decoder", "PCA_EXAMPLE_POINTS"]
 
-# The five points A–E of the PCA example in the lecture notes (seed 003).
-SEED_003_POINTS = np.array([[-0.5, -0.4], [-0.4, -0.1], [0.1, 0.0], [0.3, 0.3], [0.5, 0.2]])
+# The five points A–E of the PCA example in the ES 204 lecture slides ("ES 204 – Digital Systems: Variational
+# Autoencoders"; references.bib: es204_vae).
+PCA_EXAMPLE_POINTS = np.array([[-0.5, -0.4], [-0.4, -0.1], [0.1, 0.0], [0.3, 0.3], [0.5, 0.2]])
 
 
 def check_reconstruction_loss(reconstruction_loss: Callable) -> CheckReport:
@@ -73,7 +74,7 @@ def check_pca_encoder_decoder(pca_encode_decode: Callable) -> CheckReport:
     checker = Checker("Exercise: PCA as an encoder–decoder on points A–E")
     from vaebook.pca import fit_pca
 
-    cases = [(SEED_003_POINTS, 1), (np.random.default_rng(5).normal(size=(40, 5)) * [3, 2, 1, 0.5, 0.1] + 1.0, 2)]
+    cases = [(PCA_EXAMPLE_POINTS, 1), (np.random.default_rng(5).normal(size=(40, 5)) * [3, 2, 1, 0.5, 0.1] + 1.0, 2)]
     for points, k in cases:
         what = f"{len(points)} points in {points.shape[1]}-D, k = {k}"
         out = checker.call(pca_encode_decode, points.copy(), k)

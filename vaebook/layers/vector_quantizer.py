@@ -82,6 +82,12 @@ def _counts(indices: Any, num_embeddings: int) -> Any:
     return ops.sum(ops.one_hot(flat, num_embeddings, dtype="float32"), axis=0)
 
 
+def per_example_sum(values):
+    """Sum over every axis but the first, then mean over the first: the book's reduction (per example, batch mean)."""
+    rank = len(values.shape)
+    return ops.mean(ops.sum(values, axis=tuple(range(1, rank)))) if rank > 1 else ops.mean(values)
+
+
 @keras.saving.register_keras_serializable(package="vaebook")
 class VectorQuantizer(keras.layers.Layer):
     """Nearest-neighbour vector quantization with a straight-through gradient, as in a VQ-VAE.
@@ -90,12 +96,13 @@ class VectorQuantizer(keras.layers.Layer):
     for a 7×7 grid of 16-dimensional encoder outputs. The output has the same shape; its value is the nearest
     codebook vector ``z_q`` and its gradient is passed to the input unchanged (``z_e + sg(z_q − z_e)``).
 
-    In training (``call(..., training=True)``) the layer adds its loss with ``add_loss``, each term a mean over all
-    elements (vectors × dimensions):
+    In training (``call(..., training=True)``) the layer adds its loss with ``add_loss``, each term summed over an
+    example's grid positions and code dimensions (every axis but the first) and averaged over the batch (the first
+    axis), the book's reduction:
 
-    * without EMA: ``mean((sg[z_e] − z_q)²) + beta · mean((z_e − sg[z_q])²)``, value ``(1 + beta) · mean((z_e − z_q)²)``:
+    * without EMA: ``‖sg[z_e] − z_q‖² + beta · ‖z_e − sg[z_q]‖²``, value ``(1 + beta) · ‖z_e − z_q‖²``:
       the first (codebook) term moves the codes, the second (commitment) term the encoder;
-    * with ``ema_decay``: only ``beta · mean((z_e − sg[z_q])²)``; the codebook is non-trainable and set after each
+    * with ``ema_decay``: only ``beta · ‖z_e − sg[z_q]‖²``; the codebook is non-trainable and set after each
       training step from moving averages of the number ``n_k`` and the sum ``s_k`` of the encoder outputs assigned
       to code ``k``, ``e_k = s_k / ñ_k`` with ``ñ_k`` Laplace-smoothed by ``epsilon``. With ``ema_decay = 0`` a
       step is a k-means (Lloyd) step: each used code moves to the mean of its vectors. A code never assigned keeps
@@ -231,9 +238,9 @@ class VectorQuantizer(keras.layers.Layer):
         quantized = ops.reshape(quantized_flat, shape)
 
         if training:
-            commitment = ops.mean(ops.square(inputs - ops.stop_gradient(quantized)))
+            commitment = per_example_sum(ops.square(inputs - ops.stop_gradient(quantized)))
             if self.ema_decay is None:
-                codebook_term = ops.mean(ops.square(ops.stop_gradient(inputs) - quantized))
+                codebook_term = per_example_sum(ops.square(ops.stop_gradient(inputs) - quantized))
                 self.add_loss(codebook_term + self.beta * commitment)
             else:
                 self.add_loss(self.beta * commitment)

@@ -403,7 +403,7 @@ def _check_latent_dim(latent_dim: int) -> int:
 
 def build_mnist_encoder(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), dense_units: int = 256,
                         num_classes: int | None = None, name: str = "encoder") -> keras.Model:
-    """The convolutional MNIST encoder of seed 000: convolution, pooling, flattening and dense layers.
+    """The convolutional MNIST encoder of the TU Dortmund lecture slides (Korzhylova et al., 2024): convolution, pooling, flattening and dense layers.
 
     (28, 28, 1) → Conv2D(f₁, 3×3, relu) → MaxPooling 2×2 → Conv2D(f₂, 3×3, relu) → MaxPooling 2×2 → Flatten
     → Dense(dense_units, relu) → two Dense(latent_dim) heads: mean and log-variance. With ``num_classes``, a
@@ -429,7 +429,7 @@ def build_mnist_encoder(latent_dim: int = 16, filters: tuple[int, int] = (32, 64
 
 def build_mnist_decoder(latent_dim: int = 16, filters: tuple[int, int] = (64, 32), num_classes: int | None = None,
                         name: str = "decoder") -> keras.Model:
-    """The convolutional MNIST decoder of seed 000: dense, reshape and transposed convolutions, to logits.
+    """The convolutional MNIST decoder of the TU Dortmund lecture slides (Korzhylova et al., 2024): dense, reshape and transposed convolutions, to logits.
 
     z → Dense(7·7·f₁, relu) → Reshape(7, 7, f₁) → Conv2DTranspose(f₁, 3×3, stride 2, relu) → 14×14
     → Conv2DTranspose(f₂, 3×3, stride 2, relu) → 28×28 → Conv2DTranspose(1, 3×3) → logits of shape (28, 28, 1).
@@ -457,7 +457,7 @@ def build_mnist_vae(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), d
 
     Encoder: :func:`build_mnist_encoder` (Conv2D 32 → max-pool → Conv2D 64 → max-pool → Flatten → Dense 256 →
     mean, log-variance); decoder: :func:`build_mnist_decoder` (Dense 7·7·64 → Reshape → Conv2DTranspose 64, 32
-    with stride 2 → Conv2DTranspose 1 → logits), the architecture of seed 000.
+    with stride 2 → Conv2DTranspose 1 → logits), the architecture of the TU Dortmund lecture slides (Korzhylova et al., 2024).
 
     Args:
         latent_dim: number of latent dimensions.

@@ -6,9 +6,11 @@ The loss of one image ``x`` is
 
 a reconstruction term plus the quantizer's codebook and commitment terms (:class:`vaebook.layers.VectorQuantizer`
 adds those). With a Gaussian decoder of fixed variance ``σ²`` the reconstruction term is
-``‖x − x̂‖² / (2σ²)`` plus a constant; here it is the squared error averaged over pixels and divided by
-``data_variance`` (as in the keras.io example), i.e. the Gaussian term with ``σ² = data_variance`` scaled by
-``2 / (number of pixels)``, averaged over the batch.
+``‖x − x̂‖² / (2σ²)`` plus a constant; here it is the squared error summed over pixels and divided by
+``data_variance``, i.e. the Gaussian term with ``σ² = data_variance / 2``. Every term is summed over one image's
+pixels (or grid positions and code dimensions) and averaged over the batch, as the VAE's loss is. (The keras.io
+example averages over pixels instead; for the MNIST model, 28 · 28 pixels and a 7 · 7 · 16 code grid, both terms
+are then 784 times smaller, which Adam's step does not see.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from vaebook.layers.vector_quantizer import VectorQuantizer
+from vaebook.layers.vector_quantizer import VectorQuantizer, per_example_sum
 
 __all__ = ["VQVAE", "build_mnist_vqvae"]
 
@@ -28,7 +30,7 @@ __all__ = ["VQVAE", "build_mnist_vqvae"]
 class VQVAE(keras.Model):
     """A VQ-VAE: ``decoder(quantizer(encoder(x)))`` trained with reconstruction + VQ loss.
 
-    ``fit(x)`` needs no targets. Logs ``loss``, ``reconstruction_loss`` (squared error averaged over pixels,
+    ``fit(x)`` needs no targets. Logs ``loss``, ``reconstruction_loss`` (squared error summed over pixels,
     divided by ``data_variance``, mean over the batch), ``vq_loss`` (the quantizer's terms), and the training
     batch's code ``perplexity`` and fraction of codes used ``codes_used``.
 
@@ -68,7 +70,7 @@ class VQVAE(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = x if y is None else y
         squared = ops.square(ops.cast(target, y_pred.dtype) - y_pred)
-        reconstruction = ops.mean(squared) / self.data_variance
+        reconstruction = per_example_sum(squared) / self.data_variance  # sum over pixels, mean over the batch
         vq_loss = sum(self.losses) if self.losses else ops.zeros(())
         loss = reconstruction + vq_loss
         for name, value in (("loss", loss), ("reconstruction_loss", reconstruction), ("vq_loss", vq_loss)):
