@@ -7,7 +7,8 @@ import pytest
 from vaebook import autodiff
 from vaebook.models import (Autoencoder, ContractiveAutoencoder, DenoisingAutoencoder, SparseAutoencoder,
                             build_contractive_autoencoder, build_conv_autoencoder, build_dense_autoencoder,
-                            build_linear_autoencoder, squared_reconstruction_error)
+                            build_linear_autoencoder)
+from vaebook.metrics import squared_reconstruction_error
 
 
 def _images(n=64, seed=0):
@@ -160,7 +161,7 @@ def test_keras_file_round_trip(tmp_path, make):
 
 
 def test_psnr():
-    from vaebook.models import peak_signal_to_noise_ratio
+    from vaebook.metrics import peak_signal_to_noise_ratio
 
     x = np.zeros((2, 4, 4, 1))
     assert peak_signal_to_noise_ratio(x, x) == float("inf")

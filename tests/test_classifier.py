@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vaebook.data import load_mnist
-from vaebook.models import build_mnist_classifier, classifier_score, classify, train_mnist_classifier
+from vaebook.metrics import classifier_score
+from vaebook.models import build_mnist_classifier, classify, train_mnist_classifier
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from vaebook import losses
-from vaebook.models import (VAE, build_linear_gaussian_vae, linear_gaussian_log_marginal,
-                            linear_gaussian_optimal_diagonal_posterior, linear_gaussian_posterior,
-                            linear_gaussian_sample)
+from vaebook.linear_gaussian import (linear_gaussian_log_marginal, linear_gaussian_optimal_diagonal_posterior,
+                                     linear_gaussian_posterior, linear_gaussian_sample)
+from vaebook.models import VAE, build_linear_gaussian_vae
 
 RNG = np.random.default_rng(0)
 W = RNG.normal(size=(5, 2))

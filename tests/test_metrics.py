@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from vaebook import metrics
-from vaebook.models import (build_linear_gaussian_vae, linear_gaussian_log_marginal, linear_gaussian_posterior,
-                            linear_gaussian_sample)
+from vaebook.linear_gaussian import linear_gaussian_log_marginal, linear_gaussian_posterior, linear_gaussian_sample
+from vaebook.models import build_linear_gaussian_vae
 
 RNG = np.random.default_rng(0)
 W = RNG.normal(size=(6, 2)) * np.array([1.5, 1.0])

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vaebook import autodiff
-from vaebook.models import NumpyMLP, gradient_descent, keras_mlp_loss
+from vaebook.models import NumpyMLP, keras_mlp_loss
+from vaebook.optimization import gradient_descent
 
 
 def _data(n=20, d=5, k=3, seed=0):

@@ -12,6 +12,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from vaebook._validation import check_integer
+
 __all__ = ["KLAnnealing", "LatentSnapshots"]
 
 
@@ -39,8 +41,7 @@ class KLAnnealing(keras.callbacks.Callback):
 
     def __init__(self, warmup_steps: int, start: float = 0.0, end: float = 1.0):
         super().__init__()
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, (int, np.integer)) or warmup_steps < 1:
-            raise ValueError(f"KLAnnealing: warmup_steps must be a positive integer; got {warmup_steps!r}.")
+        check_integer("warmup_steps", warmup_steps, where="KLAnnealing")
         if not (float(start) >= 0 and float(end) >= 0):
             raise ValueError(f"KLAnnealing: start and end must be >= 0; got start={start!r}, end={end!r}.")
         self.warmup_steps, self.start, self.end = int(warmup_steps), float(start), float(end)
@@ -94,8 +95,7 @@ class LatentSnapshots(keras.callbacks.Callback):
 
     def __init__(self, x: Any, every_n_steps: int = 50, labels: Any = None):
         super().__init__()
-        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, (int, np.integer)) or every_n_steps < 1:
-            raise ValueError(f"LatentSnapshots: every_n_steps must be a positive integer; got {every_n_steps!r}.")
+        check_integer("every_n_steps", every_n_steps, where="LatentSnapshots")
         self.x = np.asarray(x, dtype=np.float32)
         if self.x.ndim < 2 or len(self.x) == 0:
             raise ValueError(f"LatentSnapshots: x must be a non-empty batch (N, ...); got shape {self.x.shape}.")

@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from vaebook._validation import check_integer
+
 PROFILES = ("smoke", "quick", "full")
 T = TypeVar("T")
 
@@ -128,9 +130,7 @@ def set_seed(seed: int) -> None:
     Raises:
         ValueError: if ``seed`` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
-    seed = int(seed)
+    seed = check_integer("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)

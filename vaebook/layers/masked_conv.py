@@ -20,6 +20,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["MaskedConv2D", "MaskedResidualBlock", "causal_mask"]
 
 
@@ -106,8 +108,7 @@ class MaskedResidualBlock(keras.layers.Layer):
 
     def __init__(self, filters: int, kernel_size: int = 3, activation: str = "relu", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 2:
-            raise ValueError(f"filters must be an integer >= 2; got {filters!r}.")
+        filters = check_integer("filters", filters, minimum=2)
         self.filters, self.kernel_size, self.activation = int(filters), int(kernel_size), activation
         self.reduce = keras.layers.Conv2D(self.filters // 2, 1, activation=activation)
         self.masked = MaskedConv2D("B", self.filters // 2, self.kernel_size, activation=activation)

@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["Sampling", "LOG_VAR_MIN", "LOG_VAR_MAX", "clamp_log_var"]
 
 LOG_VAR_MIN = -30.0
@@ -59,8 +61,8 @@ class Sampling(keras.layers.Layer):
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ValueError(f"Sampling: seed must be a non-negative integer or None; got {seed!r}.")
+        if seed is not None:
+            seed = check_integer("seed (an integer or None)", seed, minimum=0, where="Sampling")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

@@ -19,6 +19,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["VectorQuantizer", "code_perplexity", "fraction_of_codes_used", "squared_distances"]
 
 
@@ -136,9 +138,8 @@ class VectorQuantizer(keras.layers.Layer):
                  epsilon: float = 1e-5, dead_code_threshold: float | None = None, usage_decay: float = 0.9,
                  embeddings_initializer: Any = "random_uniform", seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        num_embeddings = check_integer("num_embeddings", num_embeddings)
+        embedding_dim = check_integer("embedding_dim", embedding_dim)
         if not beta >= 0:
             raise ValueError(f"beta must be a non-negative number; got {beta!r}.")
         if ema_decay is not None and not 0.0 <= ema_decay < 1.0:

@@ -12,8 +12,8 @@ so a number printed by ``fit`` is "squared error per example". The variants add 
 * :class:`ContractiveAutoencoder` adds the squared Frobenius norm of the encoder's Jacobian, in closed form for a
   one-hidden-layer sigmoid encoder.
 
-Builders: :func:`build_dense_autoencoder`, :func:`build_conv_autoencoder`, :func:`build_linear_autoencoder`,
-:func:`build_contractive_autoencoder`.
+The builders (:func:`vaebook.models.build_dense_autoencoder` and its siblings) are in
+:mod:`vaebook.models.autoencoder_builders`.
 
 Used in: chapter "Autoencoders" (every model), chapter "A VAE on MNIST" (decoding prior draws from a plain
 autoencoder).
@@ -28,42 +28,15 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from vaebook._validation import check_integer
+from vaebook.metrics import squared_reconstruction_error
+
 __all__ = [
     "Autoencoder",
     "DenoisingAutoencoder",
     "SparseAutoencoder",
     "ContractiveAutoencoder",
-    "squared_reconstruction_error",
-    "peak_signal_to_noise_ratio",
-    "build_dense_autoencoder",
-    "build_conv_autoencoder",
-    "build_linear_autoencoder",
-    "build_contractive_autoencoder",
 ]
-
-
-def squared_reconstruction_error(x, x_hat):
-    """Squared error of each example, summed over all its non-batch axes.
-
-    Args:
-        x: tensor of shape ``(batch, ...)``, the target.
-        x_hat: tensor of the same shape, the reconstruction.
-
-    Returns:
-        Tensor of shape ``(batch,)``: ``sum_i (x_i - x_hat_i)**2`` for each example.
-
-    Raises:
-        ValueError: if the shapes differ (when both are known).
-
-    Used in: chapter "Autoencoders", section "The reconstruction loss".
-    """
-    x = ops.convert_to_tensor(x)
-    x_hat = ops.convert_to_tensor(x_hat)
-    if tuple(x.shape) != tuple(x_hat.shape) and None not in tuple(x.shape) + tuple(x_hat.shape):
-        raise ValueError(f"x and x_hat must have the same shape; got {tuple(x.shape)} and {tuple(x_hat.shape)}.")
-    x_hat = ops.cast(x_hat, x.dtype)
-    diff = ops.reshape(x - x_hat, (ops.shape(x)[0], -1))
-    return ops.sum(ops.square(diff), axis=-1)
 
 
 def _check_submodel(name: str, value) -> None:
@@ -106,8 +79,7 @@ class Autoencoder(keras.Model):
         # Eager calls in batches: no compiled predict function per model (a notebook that builds many models
         # would otherwise make TensorFlow warn about retracing), and identical on every backend.
         x = np.asarray(x, dtype=keras.config.floatx())
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size}.")
+        batch_size = check_integer("batch_size", batch_size)
         parts = [keras.ops.convert_to_numpy(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0,), dtype=x.dtype)
 
@@ -305,170 +277,3 @@ class ContractiveAutoencoder(Autoencoder):
         config = super().get_config()
         config.update({"contraction_weight": self.contraction_weight})
         return config
-
-
-# --- Builders ------------------------------------------------------------------------------------------------------
-
-def _check_shape_and_code(input_shape, code_dim) -> tuple[int, ...]:
-    shape = tuple(int(s) for s in input_shape)
-    if not shape or any(s <= 0 for s in shape):
-        raise ValueError(f"input_shape must be a tuple of positive integers; got {input_shape!r}.")
-    if isinstance(code_dim, bool) or int(code_dim) != code_dim or code_dim < 1:
-        raise ValueError(f"code_dim must be a positive integer; got {code_dim!r}.")
-    return shape
-
-
-def _make(model_class, encoder, decoder, name, model_kwargs):
-    if not (isinstance(model_class, type) and issubclass(model_class, Autoencoder)):
-        raise ValueError(f"model_class must be Autoencoder or a subclass; got {model_class!r}.")
-    return model_class(encoder, decoder, name=name, **model_kwargs)
-
-
-def build_dense_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 32,
-                            hidden: Sequence[int] = (256,), activation: str = "relu",
-                            code_activation: str | None = None, output_activation: str | None = "sigmoid",
-                            model_class: type = Autoencoder, **model_kwargs) -> Autoencoder:
-    """A fully connected autoencoder: Flatten → Dense(hidden...) → Dense(code_dim) and the mirror image back.
-
-    Args:
-        input_shape: shape of one example, e.g. ``(28, 28, 1)``.
-        code_dim: size of the bottleneck code.
-        hidden: widths of the hidden layers of the encoder (the decoder uses them reversed).
-        activation: activation of the hidden layers.
-        code_activation: activation of the code layer (``None``: linear; ``"relu"`` for a sparse code).
-        output_activation: ``"sigmoid"`` for data in [0, 1], ``None`` for unbounded data.
-        model_class: :class:`Autoencoder` or a variant (e.g. :class:`DenoisingAutoencoder`).
-        **model_kwargs: passed to ``model_class`` (e.g. ``noise_level=0.5``).
-
-    Returns:
-        An uncompiled autoencoder whose encoder and decoder are ``keras.Sequential`` models.
-
-    Used in: chapter "Autoencoders" (2-D latent space, denoising, sparse, imputation).
-    """
-    shape = _check_shape_and_code(input_shape, code_dim)
-    size = math.prod(shape)
-    encoder = keras.Sequential([keras.Input(shape), layers.Flatten()]
-                               + [layers.Dense(int(w), activation=activation) for w in hidden]
-                               + [layers.Dense(int(code_dim), activation=code_activation)], name="encoder")
-    decoder = keras.Sequential([keras.Input((int(code_dim),))]
-                               + [layers.Dense(int(w), activation=activation) for w in reversed(hidden)]
-                               + [layers.Dense(size, activation=output_activation), layers.Reshape(shape)],
-                               name="decoder")
-    return _make(model_class, encoder, decoder, "dense_autoencoder", model_kwargs)
-
-
-def build_conv_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 16,
-                           filters: Sequence[int] = (32, 64), output_activation: str | None = "sigmoid",
-                           model_class: type = Autoencoder, **model_kwargs) -> Autoencoder:
-    """A convolutional autoencoder: strided 3×3 convolutions down to a dense code, transposed convolutions up.
-
-    Each entry of ``filters`` halves the height and width (``input_shape``'s must be divisible by
-    ``2**len(filters)``, e.g. 28 with two layers: 28 → 14 → 7).
-
-    Args:
-        input_shape: ``(height, width, channels)``.
-        code_dim: size of the bottleneck code.
-        filters: channels of the strided convolutions.
-        output_activation: ``"sigmoid"`` for images in [0, 1].
-        model_class: :class:`Autoencoder` or a variant.
-        **model_kwargs: passed to ``model_class``.
-
-    Returns:
-        An uncompiled autoencoder.
-
-    Raises:
-        ValueError: if ``input_shape`` is not 3-D or not divisible by ``2**len(filters)``.
-
-    Used in: chapter "Autoencoders" (nonlinear vs PCA); chapter "A VAE on MNIST".
-    """
-    shape = _check_shape_and_code(input_shape, code_dim)
-    factor = 2 ** len(filters)
-    if len(shape) != 3 or shape[0] % factor or shape[1] % factor:
-        raise ValueError(f"input_shape must be (height, width, channels) with height and width divisible by "
-                         f"{factor}; got {shape}.")
-    small = (shape[0] // factor, shape[1] // factor, int(filters[-1]))
-    encoder = keras.Sequential(
-        [keras.Input(shape)]
-        + [layers.Conv2D(int(f), 3, strides=2, padding="same", activation="relu") for f in filters]
-        + [layers.Flatten(), layers.Dense(int(code_dim))], name="encoder")
-    decoder = keras.Sequential(
-        [keras.Input((int(code_dim),)), layers.Dense(math.prod(small), activation="relu"), layers.Reshape(small)]
-        + [layers.Conv2DTranspose(int(f), 3, strides=2, padding="same", activation="relu")
-           for f in reversed(filters)]
-        + [layers.Conv2D(shape[-1], 3, padding="same", activation=output_activation)], name="decoder")
-    return _make(model_class, encoder, decoder, "conv_autoencoder", model_kwargs)
-
-
-def build_linear_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 16,
-                             model_class: type = Autoencoder, **model_kwargs) -> Autoencoder:
-    """A linear autoencoder ``x' = D (E x + c) + d``: one Dense layer each way, no activation.
-
-    At its optimum of the squared error it spans the PCA subspace of the (centred) data, though its basis need not
-    be the principal directions (Baldi & Hornik, 1989).
-
-    Args:
-        input_shape: shape of one example.
-        code_dim: size of the code (the number of principal components it competes with).
-        model_class: :class:`Autoencoder` or a variant.
-        **model_kwargs: passed to ``model_class``.
-
-    Returns:
-        An uncompiled autoencoder; ``model.encoder.layers[-1].kernel`` is ``Eᵀ`` (shape ``(input_dim, code_dim)``).
-
-    Used in: chapter "Autoencoders", section "PCA is a linear autoencoder".
-    """
-    shape = _check_shape_and_code(input_shape, code_dim)
-    encoder = keras.Sequential([keras.Input(shape), layers.Flatten(), layers.Dense(int(code_dim))], name="encoder")
-    decoder = keras.Sequential([keras.Input((int(code_dim),)), layers.Dense(math.prod(shape)),
-                                layers.Reshape(shape)], name="decoder")
-    return _make(model_class, encoder, decoder, "linear_autoencoder", model_kwargs)
-
-
-def build_contractive_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 32,
-                                  contraction_weight: float = 0.1,
-                                  output_activation: str | None = "sigmoid") -> ContractiveAutoencoder:
-    """A :class:`ContractiveAutoencoder` with encoder ``h = σ(W x + b)`` and a one-layer decoder.
-
-    Args:
-        input_shape: shape of one example.
-        code_dim: number of sigmoid code units.
-        contraction_weight: λ, the weight of the Jacobian penalty.
-        output_activation: activation of the decoder's output.
-
-    Returns:
-        An uncompiled :class:`ContractiveAutoencoder`.
-
-    Used in: chapter "Autoencoders", section "Sparse and contractive autoencoders".
-    """
-    shape = _check_shape_and_code(input_shape, code_dim)
-    encoder = keras.Sequential([keras.Input(shape), layers.Flatten(),
-                                layers.Dense(int(code_dim), activation="sigmoid")], name="encoder")
-    decoder = keras.Sequential([keras.Input((int(code_dim),)),
-                                layers.Dense(math.prod(shape), activation=output_activation),
-                                layers.Reshape(shape)], name="decoder")
-    return ContractiveAutoencoder(encoder, decoder, contraction_weight=contraction_weight,
-                                  name="contractive_autoencoder")
-
-
-def peak_signal_to_noise_ratio(x, x_hat, data_range: float = 1.0) -> float:
-    """PSNR in decibels, ``10 log10(range² / MSE)``, with the mean squared error over every pixel of every example.
-
-    Args:
-        x: the clean images (NumPy array or tensor).
-        x_hat: images of the same shape (noisy, or reconstructed).
-        data_range: the largest possible pixel value minus the smallest (1 for images in [0, 1]).
-
-    Returns:
-        The PSNR as a Python float (``inf`` for identical images). Higher is better; +6 dB halves the RMS error.
-
-    Raises:
-        ValueError: if the shapes differ.
-
-    Used in: chapter "Autoencoders", section "Denoising".
-    """
-    x = np.asarray(keras.ops.convert_to_numpy(x), dtype=np.float64)
-    x_hat = np.asarray(keras.ops.convert_to_numpy(x_hat), dtype=np.float64)
-    if x.shape != x_hat.shape:
-        raise ValueError(f"x and x_hat must have the same shape; got {x.shape} and {x_hat.shape}.")
-    mse = float(np.mean((x - x_hat) ** 2))
-    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range ** 2 / mse))

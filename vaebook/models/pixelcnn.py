@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._validation import check_integer
 from vaebook.layers.masked_conv import MaskedConv2D, MaskedResidualBlock
 
 __all__ = ["PixelCNN"]
@@ -51,9 +52,7 @@ class PixelCNN(keras.Model):
     def __init__(self, num_embeddings: int, grid_shape: tuple[int, int], filters: int = 64,
                  num_residual_blocks: int = 2, first_kernel_size: int = 5, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(num_embeddings, bool) or not isinstance(num_embeddings, (int, np.integer)) \
-                or num_embeddings < 2:
-            raise ValueError(f"num_embeddings must be an integer >= 2; got {num_embeddings!r}.")
+        check_integer("num_embeddings", num_embeddings, minimum=2)
         grid_shape = tuple(int(g) for g in grid_shape)
         if len(grid_shape) != 2 or min(grid_shape) < 1:
             raise ValueError(f"grid_shape must be (height, width) with positive sizes; got {grid_shape!r}.")
@@ -135,8 +134,7 @@ class PixelCNN(keras.Model):
         Returns:
             int32 array of shape ``(num_samples, H, W)``. Costs ``H·W`` forward passes.
         """
-        if int(num_samples) < 1:
-            raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}.")
+        num_samples = check_integer("num_samples", num_samples)
         if not temperature > 0:
             raise ValueError(f"temperature must be positive; got {temperature!r}.")
         h, w = self.grid_shape
