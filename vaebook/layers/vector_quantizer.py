@@ -58,9 +58,7 @@ def code_perplexity(indices: Any, num_embeddings: int) -> Any:
 
     Used in: chapter "Discrete latents: VQ-VAE", section "Codebook collapse, measured".
     """
-    counts = _counts(indices, num_embeddings)
-    p = counts / ops.maximum(ops.sum(counts), 1.0)
-    return ops.exp(-ops.sum(p * ops.log(p + 1e-10)))
+    return _perplexity(_counts(indices, num_embeddings))
 
 
 def fraction_of_codes_used(indices: Any, num_embeddings: int) -> Any:
@@ -77,6 +75,12 @@ def fraction_of_codes_used(indices: Any, num_embeddings: int) -> Any:
     """
     counts = _counts(indices, num_embeddings)
     return ops.mean(ops.cast(counts > 0, "float32"))
+
+
+def _perplexity(counts: Any) -> Any:
+    """``exp(entropy)`` of the distribution ``counts / sum(counts)`` (the one definition of code perplexity)."""
+    p = counts / ops.maximum(ops.sum(counts), 1.0)
+    return ops.exp(-ops.sum(p * ops.log(p + 1e-10)))
 
 
 def _counts(indices: Any, num_embeddings: int) -> Any:
@@ -247,9 +251,7 @@ class VectorQuantizer(keras.layers.Layer):
         k = self.num_embeddings
         one_hot = ops.one_hot(indices, k, dtype=flat.dtype)  # (N, K): no (N, K, D) anywhere
         counts = ops.sum(one_hot, axis=0)  # (K,)
-        n = ops.cast(ops.shape(flat)[0], flat.dtype)
-        p = counts / n
-        self.perplexity.assign(ops.exp(-ops.sum(p * ops.log(p + 1e-10))))
+        self.perplexity.assign(_perplexity(counts))
         self.codes_used.assign(ops.mean(ops.cast(counts > 0, flat.dtype)))
         # Moving-average usage (assignments per batch); the first step starts it at the batch's counts.
         first = ops.equal(self.steps.value, 0.0)

@@ -147,6 +147,8 @@ class PixelCNN(keras.Model):
         return codes
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "num_embeddings": self.num_embeddings, "grid_shape": list(self.grid_shape),
-                "filters": self.filters, "num_residual_blocks": self.num_residual_blocks,
-                "first_kernel_size": self.first_kernel_size, "seed": self.seed}
+        config = super().get_config()
+        config.update({"num_embeddings": self.num_embeddings, "grid_shape": list(self.grid_shape),
+                       "filters": self.filters, "num_residual_blocks": self.num_residual_blocks,
+                       "first_kernel_size": self.first_kernel_size, "seed": self.seed})
+        return config

@@ -150,9 +150,8 @@ class _VAEBase(keras.Model):
         return -_to_numpy(self._nll(ops.convert_to_tensor(x), outputs))
 
     def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
+        config = super().get_config()
+        config.update({
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "decoder": keras.saving.serialize_keras_object(self.decoder),
             "likelihood": self.likelihood,
@@ -160,7 +159,8 @@ class _VAEBase(keras.Model):
             "beta": float(_to_numpy(self.beta)),
             "free_bits": self.free_bits,
             "seed": self.seed,
-        }
+        })
+        return config
 
     @classmethod
     def from_config(cls, config: dict):

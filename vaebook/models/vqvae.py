@@ -113,10 +113,12 @@ class VQVAE(keras.Model):
         return ops.convert_to_numpy(self.decoder(self.quantizer.indices_to_vectors(codes), training=False))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "data_variance": self.data_variance,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "quantizer": keras.saving.serialize_keras_object(self.quantizer)}
+        config = super().get_config()
+        config.update({"data_variance": self.data_variance,
+                       "encoder": keras.saving.serialize_keras_object(self.encoder),
+                       "decoder": keras.saving.serialize_keras_object(self.decoder),
+                       "quantizer": keras.saving.serialize_keras_object(self.quantizer)})
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "VQVAE":
