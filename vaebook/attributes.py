@@ -7,8 +7,6 @@ checked by measuring the attribute of the decoded image.
 Both measurements take grey-level images with intensities in [0, 1] (ink = 1) of shape ``(N, H, W)`` or
 ``(N, H, W, 1)`` and return one number per image. They treat the intensity as ink mass, so they also work on a
 decoder's output probabilities.
-
-Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
 """
 
 from __future__ import annotations
@@ -52,7 +50,7 @@ def stroke_thickness(images) -> np.ndarray:
     Raises:
         ValueError: if ``images`` is not a batch of grey images in [0, 1].
 
-    Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
+    Used in: chapter 8, section "Generating a chosen digit, in a chosen style".
     """
     x = _as_images(images)
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
@@ -80,7 +78,7 @@ def slant(images) -> np.ndarray:
     Raises:
         ValueError: if ``images`` is not a batch of grey images in [0, 1].
 
-    Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
+    Used in: chapter 8, section "Generating a chosen digit, in a chosen style".
     """
     x = _as_images(images)
     _, h, w = x.shape
@@ -114,7 +112,7 @@ def attribute_vector(codes, values, fraction: float = 0.25) -> np.ndarray:
     Raises:
         ValueError: on mismatched shapes, a ``fraction`` outside (0, 0.5], or fewer than one example per group.
 
-    Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
+    Used in: chapter 8, section "Attribute vectors: the smile vector, for digits".
     """
     z = np.asarray(codes, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)

@@ -35,8 +35,6 @@ class KLAnnealing(keras.callbacks.Callback):
 
     Example:
         >>> vae.fit(x, epochs=10, callbacks=[KLAnnealing(warmup_steps=2000)])
-
-    Used in: chapter 8 (posterior collapse: KL annealing).
     """
 
     def __init__(self, warmup_steps: int, start: float = 0.0, end: float = 1.0):
@@ -90,7 +88,7 @@ class LatentSnapshots(keras.callbacks.Callback):
         >>> vae.fit(x_train, epochs=5, callbacks=[snaps])
         >>> snaps.means.shape   # (frames, 500, latent_dim)
 
-    Used in: chapter 7 (watching the latent space organize during training).
+    Used in: chapter 7, section "A two-dimensional latent space".
     """
 
     def __init__(self, x: Any, every_n_steps: int = 50, labels: Any = None):

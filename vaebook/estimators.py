@@ -76,7 +76,7 @@ def score_function_gradient(f: Callable, mean, std, *, num_samples: int | None =
     Returns:
         A pair ``(grad_mean, grad_std)``, each of shape ``(..., d)``.
 
-    Used in: chapter "The reparameterization trick", section "Two estimators of one gradient".
+    Used in: chapter 6, section "The experiment".
     """
     mean, std = _check_params(mean, std)
     eps = _noise(mean, num_samples, eps, seed)
@@ -110,7 +110,7 @@ def pathwise_gradient(df: Callable, mean, std, *, num_samples: int | None = None
     Returns:
         A pair ``(grad_mean, grad_std)``, each of shape ``(..., d)``.
 
-    Used in: chapter "The reparameterization trick", section "Two estimators of one gradient".
+    Used in: chapter 6, section "The experiment".
     """
     mean, std = _check_params(mean, std)
     eps = _noise(mean, num_samples, eps, seed)
@@ -140,7 +140,7 @@ def gumbel_softmax_sample(logits, temperature: float, *, hard: bool = False, see
     Returns:
         Tensor of the shape of ``logits``: rows on the probability simplex (one-hot rows if ``hard``).
 
-    Used in: chapter "The reparameterization trick", section "Discrete latents".
+    Used in: chapter 6, section "Discrete latents: straight-through and Gumbel-softmax".
     """
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or temperature <= 0:
         raise ValueError(f"temperature must be a positive number; got {temperature!r}.")

@@ -50,8 +50,6 @@ def log_mean_exp(x: Any, axis: int = -1):
     Returns:
         ``x`` with ``axis`` removed: a NumPy array (in ``x``'s precision, e.g. float64) for a NumPy input, a
         tensor of the active backend otherwise. ``−inf`` where every entry is ``−inf``.
-
-    Used in: chapter 5, section "Importance sampling: a tighter bound".
     """
     xp = np if isinstance(x, np.ndarray) else ops  # NumPy stays NumPy: float64 log-weights keep their precision
     if xp is ops:
@@ -103,7 +101,8 @@ def elbo(vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int 
     Returns:
         float64 array of shape (N,).
 
-    Used in: chapter 5 (the ELBO), chapter 7 (held-out ELBO), chapter 8.
+    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
+    chapter 7, section "How good is the model? Held-out log-likelihood"; chapter 8, section "Measured".
     """
     x, labels = _inputs(x, labels)
     num_samples = check_integer("num_samples", num_samples)
@@ -151,8 +150,8 @@ def importance_sampled_log_likelihood(vae, x: Any, num_samples: int = 1000, labe
     Returns:
         float64 array of shape (N,), in nats.
 
-    Used in: chapter 7 (held-out NLL of the MNIST VAE), chapter 8 (comparing β, free bits); chapter 5 (against
-    the exact log p(x) of the linear-Gaussian model).
+    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
+    chapter 7, section "How good is the model? Held-out log-likelihood".
     """
     x, labels = _inputs(x, labels)
     k = check_integer("num_samples", num_samples)
@@ -193,8 +192,6 @@ def latent_activity(vae, x: Any, labels: Any = None) -> np.ndarray:
 
     Returns:
         float64 array of shape (latent_dim,).
-
-    Used in: chapter 8 (posterior collapse).
     """
     x, labels = _inputs(x, labels)
     mean, _ = _encode(vae, x, labels)
@@ -208,7 +205,8 @@ def active_units(vae, x: Any, threshold: float = 1e-2, labels: Any = None) -> in
     Returns:
         An integer between 0 and latent_dim.
 
-    Used in: chapter 7, chapter 8 (posterior collapse, β and free bits).
+    Used in: chapter 7, section "What the per-pixel mean does: a VAE with β = 784"; chapter 8, section "Measured";
+    chapter 9, section "VAE and VQ-VAE side by side".
     """
     if not float(threshold) >= 0:
         raise ValueError(f"threshold must be >= 0; got {threshold!r}.")
@@ -222,7 +220,7 @@ def kl_per_dimension(vae, x: Any, labels: Any = None) -> np.ndarray:
     Returns:
         float64 array of shape (latent_dim,).
 
-    Used in: chapter 8 (which dimensions carry information; posterior collapse).
+    Used in: chapter 8, section "Traversals and disentanglement".
     """
     x, labels = _inputs(x, labels)
     mean, log_var = _encode(vae, x, labels)
@@ -244,8 +242,6 @@ def squared_reconstruction_error(x, x_hat):
 
     Raises:
         ValueError: if the shapes differ (when both are known).
-
-    Used in: chapter "Autoencoders", section "The reconstruction loss".
     """
     x = ops.convert_to_tensor(x)
     x_hat = ops.convert_to_tensor(x_hat)
@@ -270,7 +266,7 @@ def peak_signal_to_noise_ratio(x, x_hat, data_range: float = 1.0) -> float:
     Raises:
         ValueError: if the shapes differ.
 
-    Used in: chapter "Autoencoders", section "Denoising".
+    Used in: chapter 3, section "Denoising autoencoders".
     """
     x = np.asarray(ops.convert_to_numpy(x), dtype=np.float64)
     x_hat = np.asarray(ops.convert_to_numpy(x_hat), dtype=np.float64)
@@ -300,7 +296,7 @@ def classifier_score(classifier, images, batch_size: int = 256) -> float:
     Raises:
         ValueError: if ``images`` is not a batch of 28×28 grey images in [0, 1].
 
-    Used in: chapter "A variational autoencoder for MNIST", section "Autoencoder versus VAE".
+    Used in: chapter 7, section "Autoencoder versus VAE: completeness, measured".
     """
     x = as_digit_images(images)
     probs = np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)

@@ -36,7 +36,7 @@ def gradient_descent(grad_fn, theta0, learning_rate: float, steps: int, method: 
         Array of shape ``(steps + 1, *theta0.shape)``: the starting point and every iterate. Iterates that overflow
         stay ``inf``/``nan`` (a diverging run is shown, not hidden).
 
-    Used in: chapter "Gradient descent and backpropagation", section "Gradient descent on a loss surface".
+    Used in: chapter 2, section "Gradient descent on a loss surface we can draw".
     """
     if method not in ("gd", "momentum", "adam"):
         raise ValueError(f"method must be 'gd', 'momentum' or 'adam'; got {method!r}.")

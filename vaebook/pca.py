@@ -3,9 +3,6 @@
 PCA with ``k`` components is the linear encoder–decoder with the smallest squared reconstruction error: the encoder
 ``z = Uᵀ (x − m)`` projects onto the ``k`` leading eigenvectors ``U`` (orthonormal columns) of the data's
 covariance matrix, and the decoder ``x' = U z + m`` is its transpose (Pearson, 1901).
-
-Used in: chapter "Autoencoders", sections "PCA is an encoder–decoder" and "A linear autoencoder finds the PCA
-subspace".
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ __all__ = ["check_pca_reconstruction", "pca_reconstruction_reference"]
 def pca_reconstruction_reference(x_train: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
     """PCA with ``k`` components fitted on ``x_train`` (rows are examples), applied to ``x``: x̂ = μ + W Wᵀ (x − μ).
 
-    Used in: chapter 1, exercise "PCA in five lines" (the reference the check compares with).
+    Used in: chapter 1, section "Exercises".
     """
     x_train = np.asarray(x_train, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)

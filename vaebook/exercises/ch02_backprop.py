@@ -26,7 +26,7 @@ def check_dense_backward(dense_backward: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport` (print it); never raises because of the student's code.
 
-    Used in: chapter "Gradient descent and backpropagation", exercise "The backward pass of a dense layer".
+    Used in: chapter 2, section "Exercises".
     """
     checker = Checker("Exercise: the backward pass of a dense layer z = a_prev @ W + b")
     rng = np.random.default_rng(7)
@@ -70,7 +70,7 @@ def check_sigmoid_backward(sigmoid_backward: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`; never raises because of the student's code.
 
-    Used in: chapter "Gradient descent and backpropagation", exercise "The sigmoid's backward pass".
+    Used in: chapter 2, section "Exercises".
     """
     checker = Checker("Exercise: the backward pass of the sigmoid a = σ(z)")
     rng = np.random.default_rng(3)

@@ -23,7 +23,7 @@ def check_reconstruction_loss(reconstruction_loss: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`; never raises because of the student's code.
 
-    Used in: chapter "Autoencoders", exercise "The reconstruction loss".
+    Used in: chapter 3, section "Exercises".
     """
     checker = Checker("Exercise: the reconstruction loss (sum over pixels, mean over the batch)")
     rng = np.random.default_rng(11)
@@ -68,7 +68,7 @@ def check_pca_encoder_decoder(pca_encode_decode: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`; never raises because of the student's code.
 
-    Used in: chapter "Autoencoders", exercise "PCA by hand".
+    Used in: chapter 3, section "Exercises".
     """
     checker = Checker("Exercise: PCA as an encoder–decoder on points A–E")
     from vaebook.pca import fit_pca

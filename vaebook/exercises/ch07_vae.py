@@ -1,6 +1,4 @@
 """Exercise checks for chapter 7 (a VAE for MNIST): the negative ELBO with its reduction, and the IWAE bound.
-
-Used in: chapter "A variational autoencoder for MNIST", section "Exercises".
 """
 
 from __future__ import annotations

@@ -1,6 +1,4 @@
 """Exercise checks for chapter 8 (conditional VAE and β-VAE): the attribute vector and the conditioned decoder input.
-
-Used in: chapter "Conditional VAE and β-VAE", section "Exercises".
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def check_nearest_code(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Ch
     Explains the usual mistakes: argmax instead of argmin, a dot-product similarity that forgets ``‖e_k‖²``,
     returning the code vectors instead of their indices, and code that raises.
 
-    Used in: chapter "Discrete latents: VQ-VAE", exercise "Nearest-code lookup".
+    Used in: chapter 9, section "Exercises".
     """
     checker = Checker("Exercise 9.1: nearest-code lookup")
     for what, z, codebook in _cases():

@@ -29,8 +29,6 @@ def clamp_log_var(log_var: Any):
 
     Returns:
         The clipped tensor, same shape and dtype.
-
-    Used in: :class:`Sampling` and :class:`vaebook.models.VAE` (the KL term uses the same clamped value).
     """
     return ops.clip(log_var, LOG_VAR_MIN, LOG_VAR_MAX)
 
@@ -56,7 +54,7 @@ class Sampling(keras.layers.Layer):
     Example:
         >>> z = Sampling(seed=0)([mean, log_var])   # shape of mean
 
-    Used in: chapter 6 (the reparameterization trick), chapter 7 and 8 (every VAE).
+    Used in: chapter 6, section "The `Sampling` layer: gradients reach $\\boldsymbol{\\mu}$ and $\\boldsymbol{\\sigma}$".
     """
 
     def __init__(self, seed: int | None = None, **kwargs):

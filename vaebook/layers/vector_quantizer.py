@@ -36,7 +36,7 @@ def squared_distances(z: Any, codebook: Any) -> Any:
     Returns:
         Tensor of shape (N, K), entry (n, k) the squared distance from ``z[n]`` to ``codebook[k]``.
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "Nearest-neighbour quantization".
+    Used in: chapter 9, section "Continuous and discrete codes".
     """
     z_sq = ops.sum(ops.square(z), axis=-1, keepdims=True)  # (N, 1)
     e_sq = ops.sum(ops.square(codebook), axis=-1)  # (K,)
@@ -56,7 +56,7 @@ def code_perplexity(indices: Any, num_embeddings: int) -> Any:
     Returns:
         Scalar tensor.
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "Codebook collapse, measured".
+    Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
     return _perplexity(_counts(indices, num_embeddings))
 
@@ -71,7 +71,7 @@ def fraction_of_codes_used(indices: Any, num_embeddings: int) -> Any:
     Returns:
         Scalar tensor in [0, 1].
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "Codebook collapse, measured".
+    Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
     counts = _counts(indices, num_embeddings)
     return ops.mean(ops.cast(counts > 0, "float32"))
@@ -135,7 +135,7 @@ class VectorQuantizer(keras.layers.Layer):
         >>> codes = vq.get_code_indices(z_e)        # (B, 7, 7) int32
         >>> vq.indices_to_vectors(codes)            # (B, 7, 7, 16), equal to z_q's value
 
-    Used in: chapter "Discrete latents: VQ-VAE".
+    Used in: chapter 9, section "Continuous and discrete codes".
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, beta: float = 0.25, ema_decay: float | None = None,

@@ -14,9 +14,6 @@ so a number printed by ``fit`` is "squared error per example". The variants add 
 
 The builders (:func:`vaebook.models.build_dense_autoencoder` and its siblings) are in
 :mod:`vaebook.models.autoencoder_builders`.
-
-Used in: chapter "Autoencoders" (every model), chapter "A VAE on MNIST" (decoding prior draws from a plain
-autoencoder).
 """
 
 from __future__ import annotations
@@ -60,8 +57,6 @@ class Autoencoder(keras.Model):
         >>> model = build_dense_autoencoder((28, 28, 1), code_dim=16)
         >>> model.compile(optimizer="adam")
         >>> model.fit(x_train, epochs=5, batch_size=128, verbose=0)
-
-    Used in: chapter "Autoencoders"; chapter "A VAE on MNIST" (a plain AE's latent space).
     """
 
     def __init__(self, encoder: keras.layers.Layer, decoder: keras.layers.Layer, **kwargs):
@@ -148,7 +143,7 @@ class DenoisingAutoencoder(Autoencoder):
         clip: clip the corrupted input to [0, 1] (for images in [0, 1]).
         seed: seed of the model's own ``keras.random.SeedGenerator``.
 
-    Used in: chapter "Autoencoders", sections "Denoising" and "Missing values".
+    Used in: chapter 3, section "Denoising autoencoders".
     """
 
     def __init__(self, encoder, decoder, corruption: str = "gaussian", noise_level: float = 0.5,
@@ -200,7 +195,7 @@ class SparseAutoencoder(Autoencoder):
         decoder: see :class:`Autoencoder`.
         sparsity_weight: λ ≥ 0.
 
-    Used in: chapter "Autoencoders", section "Sparse and contractive autoencoders".
+    Used in: chapter 3, section "Sparse and contractive autoencoders".
     """
 
     def __init__(self, encoder, decoder, sparsity_weight: float = 1e-3, **kwargs):
@@ -243,8 +238,6 @@ class ContractiveAutoencoder(Autoencoder):
 
     Raises:
         ValueError: if the encoder is not of that form.
-
-    Used in: chapter "Autoencoders", section "Sparse and contractive autoencoders".
     """
 
     def __init__(self, encoder, decoder, contraction_weight: float = 0.1, **kwargs):

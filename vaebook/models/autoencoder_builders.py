@@ -56,7 +56,7 @@ def build_dense_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: 
     Returns:
         An uncompiled autoencoder whose encoder and decoder are ``keras.Sequential`` models.
 
-    Used in: chapter "Autoencoders" (2-D latent space, denoising, sparse, imputation).
+    Used in: chapter 3, section "The latent space of a plain autoencoder is irregular".
     """
     shape = _check_shape_and_code(input_shape, code_dim)
     size = math.prod(shape)
@@ -92,7 +92,7 @@ def build_conv_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: i
     Raises:
         ValueError: if ``input_shape`` is not 3-D or not divisible by ``2**len(filters)``.
 
-    Used in: chapter "Autoencoders" (nonlinear vs PCA); chapter "A VAE on MNIST".
+    Used in: chapter 3, section "A nonlinear autoencoder beats PCA at equal code size".
     """
     shape = _check_shape_and_code(input_shape, code_dim)
     factor = 2 ** len(filters)
@@ -128,7 +128,7 @@ def build_linear_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim:
     Returns:
         An uncompiled autoencoder; ``model.encoder.layers[-1].kernel`` is ``Eᵀ`` (shape ``(input_dim, code_dim)``).
 
-    Used in: chapter "Autoencoders", section "PCA is a linear autoencoder".
+    Used in: chapter 3, section "A linear autoencoder finds the PCA subspace, not the PCA basis".
     """
     shape = _check_shape_and_code(input_shape, code_dim)
     encoder = keras.Sequential([keras.Input(shape), layers.Flatten(), layers.Dense(int(code_dim))], name="encoder")
@@ -151,7 +151,7 @@ def build_contractive_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code
     Returns:
         An uncompiled :class:`ContractiveAutoencoder`.
 
-    Used in: chapter "Autoencoders", section "Sparse and contractive autoencoders".
+    Used in: chapter 3, section "Sparse and contractive autoencoders".
     """
     shape = _check_shape_and_code(input_shape, code_dim)
     encoder = keras.Sequential([keras.Input(shape), layers.Flatten(),

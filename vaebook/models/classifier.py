@@ -3,9 +3,6 @@
 A generative model is hard to judge by eye. A classifier trained on real digits turns "does this decoded image
 look like a digit, and which one?" into numbers: the predicted class (are conditional samples the digit we asked
 for?) and the confidence, the largest softmax probability (does a decoded prior sample look like *some* digit?).
-
-Used in: chapter "A variational autoencoder for MNIST" (continuity and completeness of the latent space) and
-chapter "Conditional VAE and β-VAE" (are class-conditional samples classified as their label?).
 """
 
 from __future__ import annotations
@@ -40,8 +37,6 @@ def build_mnist_classifier(num_classes: int = 10, filters: tuple[int, int] = (16
 
     Raises:
         ValueError: on a non-positive ``num_classes`` or filter count, or a ``dropout`` outside [0, 1).
-
-    Used in: chapters "A variational autoencoder for MNIST" and "Conditional VAE and β-VAE".
     """
     check_integer("num_classes", num_classes, minimum=2)
     if len(filters) != 2:

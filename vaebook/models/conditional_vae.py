@@ -31,8 +31,6 @@ class ConditionalVAE(_VAEBase):
         encoder, decoder: see above.
         num_classes: number of classes.
         likelihood, decoder_sigma, beta, free_bits, seed: as for :class:`VAE`.
-
-    Used in: chapter 8 (conditional generation: one digit class at a time).
     """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, num_classes: int = 10, **kwargs):

@@ -41,7 +41,7 @@ def build_linear_gaussian_vae(W: Any, b: Any, sigma: float, encoder_init: str = 
     Returns:
         An uncompiled :class:`VAE` on inputs of shape (N, D).
 
-    Used in: chapter 5 (ELBO versus the exact log-likelihood); tests of :mod:`vaebook.metrics`.
+    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior".
     """
     if encoder_init not in ("optimal", "random"):
         raise ValueError(f"encoder_init must be 'optimal' or 'random'; got {encoder_init!r}.")

@@ -88,7 +88,7 @@ def build_mnist_vae(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), d
     Returns:
         An uncompiled :class:`VAE`; ``compile(optimizer=...)`` then ``fit(x_binary)``.
 
-    Used in: chapter 7, chapter 8.
+    Used in: chapter 7, section "The architecture"; chapter 9, section "Reconstructions next to the VAE's".
     """
     encoder = build_mnist_encoder(latent_dim, filters, dense_units)
     decoder = build_mnist_decoder(latent_dim, filters[::-1])
@@ -101,7 +101,7 @@ def build_mnist_mlp_vae(latent_dim: int = 16, hidden: tuple[int, ...] = (512, 25
     """A fully connected MNIST VAE: Flatten → Dense(hidden…, relu) → mean, log-variance; the mirror image back to
     784 logits reshaped to (28, 28, 1). Bernoulli likelihood on binarized digits.
 
-    Used in: chapter 7 (comparison with the convolutional VAE), chapter 8 (quick experiments).
+    Used in: chapter 8, section "Measured".
     """
     latent_dim = check_integer("latent_dim", latent_dim)
     x = keras.Input((28, 28, 1), name="images")
@@ -125,7 +125,7 @@ def build_mnist_cvae(latent_dim: int = 16, num_classes: int = 10, filters: tuple
     """The conditional version of :func:`build_mnist_vae`: the one-hot label enters the encoder after the
     convolutions and the decoder next to z. Bernoulli likelihood on binarized digits.
 
-    Used in: chapter 8 (conditional VAE).
+    Used in: chapter 8, section "The conditional ELBO".
     """
     encoder = build_mnist_encoder(latent_dim, filters, dense_units, num_classes=num_classes)
     decoder = build_mnist_decoder(latent_dim, filters[::-1], num_classes=num_classes)

@@ -14,8 +14,6 @@ backward pass runs the chain rule from the loss back to the input, one layer at 
 
 :func:`keras_mlp_loss` computes the same loss with ``keras.ops`` so that the backend's automatic differentiation
 (:mod:`vaebook.autodiff`) can check the hand-written gradients.
-
-Used in: chapter "Gradient descent and backpropagation".
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ class PixelCNN(keras.Model):
         >>> prior.compile(optimizer="adam"); prior.fit(train_codes, epochs=10)
         >>> codes = prior.sample(16)             # (16, 7, 7) int32, drawn from the categoricals
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "A learned prior: PixelCNN".
+    Used in: chapter 9, section "Static prior or learned prior".
     """
 
     def __init__(self, num_embeddings: int, grid_shape: tuple[int, int], filters: int = 64,
@@ -63,11 +63,13 @@ class PixelCNN(keras.Model):
         self.first_kernel_size = int(first_kernel_size)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.first = MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a")
-        self.blocks = [MaskedResidualBlock(self.filters, name=f"residual_{i}")
+        policy = self.dtype_policy  # every layer computes in the model's dtype (e.g. float16 under mixed precision)
+        self.first = MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a",
+                                  dtype=policy)
+        self.blocks = [MaskedResidualBlock(self.filters, name=f"residual_{i}", dtype=policy)
                        for i in range(self.num_residual_blocks)]
-        self.hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1")
-        self.logits = keras.layers.Conv2D(self.num_embeddings, 1, name="logits")
+        self.hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1", dtype=policy)
+        self.logits = keras.layers.Conv2D(self.num_embeddings, 1, name="logits", dtype=policy)
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def build(self, input_shape=None):

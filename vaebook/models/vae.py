@@ -205,9 +205,6 @@ class VAE(_VAEBase):
         >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
         >>> vae.fit(x_binary, epochs=10, batch_size=128, verbose=0)
         >>> images = vae.sample(16)
-
-    Used in: chapter 7 (the VAE on MNIST), chapter 8 (β-VAE, free bits, posterior collapse); chapter 5 through
-    :func:`vaebook.models.build_linear_gaussian_vae`.
     """
 
     def call(self, inputs, training=None):

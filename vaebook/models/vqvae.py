@@ -38,8 +38,6 @@ class VQVAE(keras.Model):
         quantizer: a :class:`vaebook.layers.VectorQuantizer`.
         data_variance: divisor of the squared error (the pixel variance of the training set makes the
             reconstruction term scale-free).
-
-    Used in: chapter "Discrete latents: VQ-VAE".
     """
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, quantizer: VectorQuantizer,
@@ -156,7 +154,7 @@ def build_mnist_vqvae(latent_dim: int = 16, num_embeddings: int = 128, beta: flo
     Returns:
         An uncompiled :class:`VQVAE`.
 
-    Used in: chapter "Discrete latents: VQ-VAE".
+    Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
     f1, f2 = filters
     enc_in = keras.Input((28, 28, 1))
