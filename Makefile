@@ -1,12 +1,13 @@
 # vaebook: two commands do everything.
 #   make book   set up .venv, execute every chapter, build the site into _build/html
-#   make test   set up .venv, then unit tests (once per Keras backend), notebooks (nbval), book build, structure
+#   make test   set up .venv, then lint (ruff), structure, unit tests (once per Keras backend), notebooks (nbval), book build
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 JB := $(VENV)/bin/jupyter-book
+RUFF := $(VENV)/bin/ruff
 STAMP := $(VENV)/.vaebook-installed
 BACKENDS ?= tensorflow jax torch
 JOBS ?= 2
@@ -19,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test test-unit test-structure test-notebooks test-book bench strip sync check clean
+.PHONY: setup book test lint format test-unit test-structure test-notebooks test-book bench strip sync check clean
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,9 +37,19 @@ book: setup
 # The notebooks run twice (nbval, then the book build); the two runs go side by side, one core each.
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-structure test-unit NO_SETUP=1; \
+	$(MAKE) --no-print-directory lint test-structure test-unit NO_SETUP=1; \
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-book NO_SETUP=1 JOBS=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+
+# ruff (configured in pyproject.toml): lint the package, tests, tools and notebooks; check the .py formatting.
+lint: setup
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+# Apply the formatter and the safe lint fixes.
+format: setup
+	$(RUFF) format .
+	$(RUFF) check --fix .
 
 test-structure: setup
 	$(PY) -m pytest tests/book -q

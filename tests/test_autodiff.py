@@ -10,7 +10,8 @@ from vaebook import autodiff
 def test_gradient_of_a_quadratic_form():
     a = np.array([[2.0, 1.0], [1.0, 3.0]])
     w = np.array([0.5, -1.0])
-    value, (grad,) = autodiff.value_and_gradient(lambda t: keras.ops.sum(t * keras.ops.matmul(a.astype("float32"), t)), w)
+    a32 = a.astype("float32")
+    value, (grad,) = autodiff.value_and_gradient(lambda t: keras.ops.sum(t * keras.ops.matmul(a32, t)), w)
     np.testing.assert_allclose(value, w @ a @ w, rtol=1e-6)
     np.testing.assert_allclose(grad, 2 * a @ w, rtol=1e-6)
 

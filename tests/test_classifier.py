@@ -10,8 +10,10 @@ from vaebook.models import build_mnist_classifier, classify, train_mnist_classif
 
 @pytest.fixture(scope="module")
 def digits():
-    x, y = load_mnist("train", verbose=False)
-    xt, yt = load_mnist("test", verbose=False)
+    with pytest.MonkeyPatch.context() as patch:  # the offline subset: no network probe, nothing leaks out
+        patch.setenv("VAEBOOK_DATA", "subset")
+        x, y = load_mnist("train", verbose=False)
+        xt, yt = load_mnist("test", verbose=False)
     return x[:1200], y[:1200], xt[:500], yt[:500]
 
 

@@ -38,12 +38,12 @@ def test_negative_elbo_passes_correct_solutions(fn):
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda x, l, m, v: _nll(x, l) / 784 + _kl(m, v), "β = 784"),
-    (lambda x, l, m, v: _nll(x, l), "KL term is missing"),
-    (lambda x, l, m, v: _nll(x, l) - _kl(m, v), "wrong sign"),
-    (lambda x, l, m, v: -(_nll(x, l) + _kl(m, v)), "sign is flipped"),
-    (lambda x, l, m, v: np.mean(_nll(x, l) + _kl(m, v)), "one value per example"),
-    (lambda x, l, m, v: _nll(x, l) + _kl(m, v) + 1.0, "got"),
+    (lambda x, logits, m, v: _nll(x, logits) / 784 + _kl(m, v), "β = 784"),
+    (lambda x, logits, m, v: _nll(x, logits), "KL term is missing"),
+    (lambda x, logits, m, v: _nll(x, logits) - _kl(m, v), "wrong sign"),
+    (lambda x, logits, m, v: -(_nll(x, logits) + _kl(m, v)), "sign is flipped"),
+    (lambda x, logits, m, v: np.mean(_nll(x, logits) + _kl(m, v)), "one value per example"),
+    (lambda x, logits, m, v: _nll(x, logits) + _kl(m, v) + 1.0, "got"),
 ])
 def test_negative_elbo_explains_mistakes(wrong, message):
     report = check_negative_elbo(wrong)

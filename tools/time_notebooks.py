@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(path: Path, profile: str, timeout: int = 3600) -> tuple[float, str]:
     nb = nbformat.read(path, as_version=4)
     os.environ["VAEBOOK_PROFILE"] = profile
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
         client.execute()
@@ -39,7 +40,7 @@ def main(argv: list[str]) -> int:
         return 2
     profile = argv[1]
     paths = [Path(p) for p in argv[2:]] or sorted((ROOT / "chapters").glob("*.ipynb"))
-    print(f"| notebook | profile | wall time (s) | status |\n|---|---|---|---|", flush=True)
+    print("| notebook | profile | wall time (s) | status |\n|---|---|---|---|", flush=True)
     failed = 0
     for path in paths:
         seconds, status = run(path.resolve(), profile)

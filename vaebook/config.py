@@ -54,10 +54,13 @@ def import_keras_quietly():
         os.dup2(devnull, 2)
         import keras
 
-        try:  # Keras loads TensorFlow for its data utilities on every backend: load it now, quietly
-            import tensorflow  # noqa: F401
-        except ImportError:
-            pass
+        if keras.backend.backend() == "tensorflow":  # the backend is TensorFlow: load it now, quietly
+            try:
+                import tensorflow  # noqa: F401
+            except ImportError:
+                pass
+        # On JAX and PyTorch, TensorFlow is not imported here: it costs seconds of start-up, and Keras loads it
+        # only if a tf.data pipeline is used.
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
@@ -133,6 +136,8 @@ def set_seed(seed: int) -> None:
     seed = check_integer("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed)
+    # PYTHONHASHSEED cannot change this process's string hashing (fixed when Python starts); set here, it makes the
+    # child processes this one starts (multiprocessing data workers, subprocesses) hash strings alike.
     os.environ["PYTHONHASHSEED"] = str(seed)
     keras = import_keras_quietly()
 

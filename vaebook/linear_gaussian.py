@@ -66,7 +66,8 @@ def linear_gaussian_log_marginal(x: Any, W: Any, b: Any, sigma: float) -> np.nda
     Raises:
         ValueError: if the shapes do not fit together or σ ≤ 0.
 
-    Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is the KL".
+    Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is
+    the KL".
     """
     W, b, sigma, x = _check(W, b, sigma, x)
     D = W.shape[0]
@@ -87,7 +88,8 @@ def linear_gaussian_posterior(x: Any, W: Any, b: Any, sigma: float) -> tuple[np.
     Returns:
         ``(mean, cov)``: float64 arrays of shape (N, d) and (d, d); the covariance is the same for every x.
 
-    Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is the KL".
+    Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is
+    the KL".
     """
     W, b, sigma, x = _check(W, b, sigma, x)
     d = W.shape[1]
@@ -105,7 +107,8 @@ def linear_gaussian_optimal_diagonal_posterior(x: Any, W: Any, b: Any, sigma: fl
     Returns:
         ``(mean, log_var)``: float64 arrays of shape (N, d) and (d,).
 
-    Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is the KL".
+    Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is
+    the KL".
     """
     W, b, sigma, x = _check(W, b, sigma, x)
     d = W.shape[1]

@@ -54,7 +54,8 @@ class Sampling(keras.layers.Layer):
     Example:
         >>> z = Sampling(seed=0)([mean, log_var])   # shape of mean
 
-    Used in: chapter 6, section "The `Sampling` layer: gradients reach $\\boldsymbol{\\mu}$ and $\\boldsymbol{\\sigma}$".
+    Used in: chapter 6, section "The `Sampling` layer: gradients reach $\\boldsymbol{\\mu}$ and
+    $\\boldsymbol{\\sigma}$".
     """
 
     def __init__(self, seed: int | None = None, **kwargs):

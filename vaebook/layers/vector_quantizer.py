@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
 from vaebook._validation import check_integer
@@ -99,7 +98,8 @@ class VectorQuantizer(keras.layers.Layer):
     In training (``call(..., training=True)``) the layer adds its loss with ``add_loss``, each term a mean over all
     elements (vectors × dimensions):
 
-    * without EMA: ``mean((sg[z_e] − z_q)²) + beta · mean((z_e − sg[z_q])²)``, value ``(1 + beta) · mean((z_e − z_q)²)``:
+    * without EMA: ``mean((sg[z_e] − z_q)²) + beta · mean((z_e − sg[z_q])²)``, value
+      ``(1 + beta) · mean((z_e − z_q)²)``:
       the first (codebook) term moves the codes, the second (commitment) term the encoder;
     * with ``ema_decay``: only ``beta · mean((z_e − sg[z_q])²)``; the codebook is non-trainable and set after each
       training step from moving averages of the number ``n_k`` and the sum ``s_k`` of the encoder outputs assigned

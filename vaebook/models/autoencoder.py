@@ -18,8 +18,6 @@ The builders (:func:`vaebook.models.build_dense_autoencoder` and its siblings) a
 
 from __future__ import annotations
 
-import math
-from typing import Sequence
 
 import keras
 import numpy as np
