@@ -1,4 +1,4 @@
-"""Figures in the book's style: image grids, latent scatters coloured by label, training curves.
+"""Figures in the book's style: image grids, latent scatters coloured by label, training curves, diagrams.
 
 Every function draws into a matplotlib ``Axes`` (a new figure if none is given) and returns it, so a chapter can
 combine panels. Colour maps are colour-blind safe (viridis, cividis); figures are sized for a web page.
@@ -229,6 +229,80 @@ def autoencoder_diagram(ax=None, input_label: str = r"$\mathbf{x}$", code_label:
     ax.set_ylim(-0.2, 3.2)
     ax.set_aspect("equal")
     ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def layer_rows(model) -> list[tuple[str, str]]:
+    """``(layer, output shape)`` for every layer of a built Keras model, skipping the input, for
+    :func:`draw_architecture`.
+
+    Long class names are shortened (``ConvTranspose``, ``MaxPool``); the layers named ``mean`` and ``log_var``
+    become ``Dense → μ`` and ``Dense → log σ²``.
+
+    Args:
+        model: a built Keras model (functional or Sequential).
+
+    Returns:
+        A list of ``(name, shape)`` pairs, the shape without the batch axis written ``"14×14×32"``.
+
+    Used in: chapter 7, section "The architecture".
+    """
+    import keras
+
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        shape = layer.output.shape if not isinstance(layer.output, (list, tuple)) else layer.output[0].shape
+        name = {"Conv2DTranspose": "ConvTranspose", "MaxPooling2D": "MaxPool"}.get(type(layer).__name__,
+                                                                                   type(layer).__name__)
+        if layer.name in ("mean", "log_var"):
+            name = f"Dense → {'μ' if layer.name == 'mean' else 'log σ²'}"
+        rows.append((name, "×".join(str(s) for s in shape[1:])))
+    return rows
+
+
+def draw_architecture(encoder_rows: Sequence[tuple[str, str]], decoder_rows: Sequence[tuple[str, str]],
+                      latent_dim: int, input_shape: str = "28×28×1", title: str | None = None, ax=None):
+    """Draw a VAE as a row of boxes, one per layer with its output shape: input, encoder, Sampling, decoder.
+
+    Args:
+        encoder_rows: ``(name, shape)`` pairs of the encoder's layers (:func:`layer_rows`).
+        decoder_rows: the same for the decoder.
+        latent_dim: the size of z, written under the Sampling box.
+        input_shape: text under the input box.
+        title: title of the Axes.
+        ax: Axes to draw into (default: a new, wide figure).
+
+    Returns:
+        The Axes.
+
+    Used in: chapter 7, section "The architecture".
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax, figsize=(9.5, 3.6))
+    ax.set_axis_off()
+    cmap = plt.get_cmap(CMAP)
+    boxes = ([("input", input_shape, cmap(0.95))] + [(n, s, cmap(0.75)) for n, s in encoder_rows]
+             + [("Sampling", f"z: {latent_dim}", cmap(0.45))] + [(n, s, cmap(0.25)) for n, s in decoder_rows])
+    n = len(boxes)
+    for i, (name, shape, color) in enumerate(boxes):
+        x = i / n
+        ax.add_patch(plt.Rectangle((x, 0.35), 0.9 / n, 0.3, color=color, alpha=0.85, transform=ax.transAxes))
+        ax.text(x + 0.45 / n, 0.5, name, rotation=90, ha="center", va="center", fontsize=8,
+                color="white" if color[0] < 0.5 else "black", transform=ax.transAxes)
+        ax.text(x + 0.45 / n, 0.3, shape, rotation=90, ha="center", va="top", fontsize=7, transform=ax.transAxes)
+        if i < n - 1:
+            ax.annotate("", xy=((i + 1) / n, 0.5), xytext=(x + 0.9 / n, 0.5), xycoords="axes fraction",
+                        arrowprops=dict(arrowstyle="->", lw=0.8))
+    k = 1 + len(encoder_rows)
+    ax.text((0.5 + 0.5 * k) / n, 0.8, "encoder $q_\\phi(\\mathbf{z} \\mid \\mathbf{x})$", ha="center",
+            transform=ax.transAxes)
+    ax.text((k + 1 + 0.5 * len(decoder_rows)) / n, 0.8, "decoder $p_\\theta(\\mathbf{x} \\mid \\mathbf{z})$",
+            ha="center", transform=ax.transAxes)
     if title:
         ax.set_title(title)
     return ax

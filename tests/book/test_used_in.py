@@ -38,7 +38,11 @@ def _public_objects():
         if any(part.startswith("_") for part in info.name.split(".")):
             continue
         module = importlib.import_module(info.name)
-        for name in getattr(module, "__all__", []):
+        names = getattr(module, "__all__", None)
+        if names is None:  # a module without __all__: the public names it defines
+            names = [n for n, v in vars(module).items()
+                     if not n.startswith("_") and getattr(v, "__module__", None) == module.__name__]
+        for name in names:
             obj = getattr(module, name)
             if (inspect.isfunction(obj) or inspect.isclass(obj)) and id(obj) not in seen:
                 seen.add(id(obj))
