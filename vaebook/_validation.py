@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 
-def check_integer(name: str, value: Any, minimum: int = 1, where: str = "") -> int:
+def check_integer(name: str, value: Any, minimum: int = 1, where: str = "", hint: str = "") -> int:
     """``value`` as a Python int if it is an integer (``int`` or ``np.integer``, not ``bool``) ``>= minimum``.
 
     Args:
@@ -20,6 +20,7 @@ def check_integer(name: str, value: Any, minimum: int = 1, where: str = "") -> i
         value: the value to check.
         minimum: the smallest allowed value (1: "a positive integer", 0: "a non-negative integer").
         where: an optional prefix naming the caller, e.g. ``"KLAnnealing"``.
+        hint: text after "a positive integer" in the message, e.g. ``" (or pass eps)"``.
 
     Returns:
         ``int(value)``.
@@ -30,7 +31,7 @@ def check_integer(name: str, value: Any, minimum: int = 1, where: str = "") -> i
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         what = {1: "a positive integer", 0: "a non-negative integer"}.get(minimum, f"an integer >= {minimum}")
         prefix = f"{where}: " if where else ""
-        raise ValueError(f"{prefix}{name} must be {what}; got {value!r}.")
+        raise ValueError(f"{prefix}{name} must be {what}{hint}; got {value!r}.")
     return int(value)
 
 

@@ -39,7 +39,7 @@ def _noise(mean, num_samples: int | None, eps, seed):
                 f"eps must have shape (..., num_samples, {mean.shape[-1]}) to match mean; got {tuple(eps.shape)}."
             )
         return eps
-    num_samples = check_integer("num_samples (or pass eps)", num_samples)
+    num_samples = check_integer("num_samples", num_samples, hint=" (or pass eps)")
     return keras.random.normal((num_samples, mean.shape[-1]), dtype=mean.dtype, seed=seed)
 
 

@@ -61,7 +61,7 @@ class Sampling(keras.layers.Layer):
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if seed is not None:
-            seed = check_integer("seed (an integer or None)", seed, minimum=0, where="Sampling")
+            seed = check_integer("seed", seed, minimum=0, where="Sampling", hint=" or None")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
