@@ -26,29 +26,33 @@ def _module_names(package) -> dict[str, str]:
 
 
 def _import_lines(missing: dict[str, list[str]]) -> str:
-    return "\n".join(f"from {module} import " + ", ".join(f"{n} as {n}" for n in names)
-                     for module, names in sorted(missing.items()))
+    return "\n".join(
+        f"from {module} import " + ", ".join(f"{n} as {n}" for n in names) for module, names in sorted(missing.items())
+    )
 
 
 @pytest.mark.parametrize("package_name", PACKAGES)
 def test_package_exports_exactly_its_modules_all(package_name):
     package = importlib.import_module(package_name)
     owners = _module_names(package)
-    exported = {name for name, value in vars(package).items()
-                if not name.startswith("_") and not isinstance(value, types.ModuleType)}
+    exported = {
+        name
+        for name, value in vars(package).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
     expected = set(owners) | EXTRA.get(package_name, set())
 
     missing: dict[str, list[str]] = {}
     for name in sorted(set(owners) - exported):
         missing.setdefault(owners[name], []).append(name)
-    assert not missing, (f"{package_name}/__init__.py lacks these imports; add the lines:\n"
-                         + _import_lines(missing))
+    assert not missing, f"{package_name}/__init__.py lacks these imports; add the lines:\n" + _import_lines(missing)
     extra = exported - expected
     assert not extra, f"{package_name} exports names no module lists in its __all__: {sorted(extra)}"
     assert sorted(package.__all__) == sorted(expected), f"{package_name}.__all__ differs from its modules' names"
     for name, module in owners.items():
         assert getattr(package, name) is getattr(importlib.import_module(module), name), (
-            f"{package_name}.{name} is not {module}.{name}")
+            f"{package_name}.{name} is not {module}.{name}"
+        )
 
 
 def test_every_public_module_lists_only_names_it_has():
@@ -64,5 +68,6 @@ def test_every_public_module_lists_only_names_it_has():
 
 def test_the_import_lines_name_the_module_and_every_missing_name():
     lines = _import_lines({"vaebook.models.tabular_vae": ["TabularVAE", "build_tabular_vae"]})
-    assert lines == ("from vaebook.models.tabular_vae import TabularVAE as TabularVAE, "
-                     "build_tabular_vae as build_tabular_vae")
+    assert lines == (
+        "from vaebook.models.tabular_vae import TabularVAE as TabularVAE, build_tabular_vae as build_tabular_vae"
+    )

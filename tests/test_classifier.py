@@ -47,7 +47,7 @@ class _Fixed:  # a "classifier" with given probabilities, to check the score's f
 
 def test_classifier_score_formula():
     x = np.zeros((4, 28, 28, 1), np.float32)
-    assert classifier_score(_Fixed(np.eye(4)), x) == pytest.approx(4.0)             # certain and diverse
+    assert classifier_score(_Fixed(np.eye(4)), x) == pytest.approx(4.0)  # certain and diverse
     assert classifier_score(_Fixed(np.tile([[1, 0, 0, 0]], (4, 1))), x) == pytest.approx(1.0)  # always one class
     p = np.array([[0.7, 0.3], [0.2, 0.8], [0.5, 0.5], [0.9, 0.1]])
     marginal = p.mean(0)
@@ -72,15 +72,19 @@ def test_keras_round_trip(tmp_path, digits):
     path = tmp_path / "classifier.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(xt[:16], verbose=0), model.predict(xt[:16], verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(xt[:16], verbose=0), model.predict(xt[:16], verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"num_classes": 1}, "num_classes"),
-    ({"filters": (0, 4)}, "filters"),
-    ({"dropout": 1.0}, "dropout"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"num_classes": 1}, "num_classes"),
+        ({"filters": (0, 4)}, "filters"),
+        ({"dropout": 1.0}, "dropout"),
+    ],
+)
 def test_bad_build_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_mnist_classifier(**kwargs)

@@ -72,8 +72,13 @@ class LayerHarnessTest(testing.TestCase):
     def test_vector_quantizer_with_ema_and_restarts(self):
         self.run_layer_test(
             VectorQuantizer,
-            init_kwargs={"num_embeddings": 6, "embedding_dim": 3, "ema_decay": 0.9, "dead_code_threshold": 1.0,
-                         "seed": 0},
+            init_kwargs={
+                "num_embeddings": 6,
+                "embedding_dim": 3,
+                "ema_decay": 0.9,
+                "dead_code_threshold": 1.0,
+                "seed": 0,
+            },
             input_data=np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype("float32"),
             expected_output_shape=(2, 4, 4, 3),
             expected_num_trainable_weights=0,

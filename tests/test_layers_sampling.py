@@ -42,9 +42,12 @@ def test_gradients_flow_through_sampling(backend):
     log_var = keras.layers.Dense(2, name="log_var")(inputs)
     z = Sampling(seed=0)([mean, log_var])
     model = keras.Model(inputs, z)
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse",
-                  # XLA on TensorFlow and JAX; torch.compile costs ~45 s of compilation on a CPU, so eager there
-                  jit_compile=backend != "torch")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss="mse",
+        # XLA on TensorFlow and JAX; torch.compile costs ~45 s of compilation on a CPU, so eager there
+        jit_compile=backend != "torch",
+    )
     before = [w.copy() for w in model.get_weights()]
     x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
     model.fit(x, np.ones((64, 2), np.float32), epochs=1, batch_size=32, verbose=0)

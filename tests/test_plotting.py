@@ -92,12 +92,15 @@ def test_animate_latents_returns_a_javascript_player():
     assert len(small) < len(html)  # the dpi sets the size of the embedded frames
 
 
-@pytest.mark.parametrize("frames, kwargs, match", [
-    (np.zeros((3, 5, 3)), {}, r"\(T, N, 2\)"),
-    ([np.zeros((5, 2)), np.zeros((4, 2))], {}, "one common shape"),
-    (np.zeros((3, 5, 2)), {"steps": [1, 2]}, "one entry per frame"),
-    (np.zeros((3, 5, 2)), {"labels": np.arange(4)}, "labels must have shape"),
-])
+@pytest.mark.parametrize(
+    "frames, kwargs, match",
+    [
+        (np.zeros((3, 5, 3)), {}, r"\(T, N, 2\)"),
+        ([np.zeros((5, 2)), np.zeros((4, 2))], {}, "one common shape"),
+        (np.zeros((3, 5, 2)), {"steps": [1, 2]}, "one entry per frame"),
+        (np.zeros((3, 5, 2)), {"labels": np.arange(4)}, "labels must have shape"),
+    ],
+)
 def test_animate_latents_rejects_bad_input(frames, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plotting.animate_latents(frames, html=False, **kwargs)

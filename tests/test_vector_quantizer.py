@@ -100,8 +100,9 @@ def test_ema_counts_and_sums_share_their_bias():
     used code sits on its cluster mean after each step, for any decay."""
     centres = np.array([[5.0, 0, 0], [-5.0, 0, 0], [0, 5.0, 0]], "float32")
     rng = np.random.default_rng(0)
-    vq = VectorQuantizer(3, D, ema_decay=0.9, epsilon=0.0,
-                         embeddings_initializer=keras.initializers.Constant(centres + 0.5))
+    vq = VectorQuantizer(
+        3, D, ema_decay=0.9, epsilon=0.0, embeddings_initializer=keras.initializers.Constant(centres + 0.5)
+    )
     for step in range(3):
         z = (centres[rng.integers(0, 3, 60)] + 0.3 * rng.normal(size=(60, D))).astype("float32")
         assignment = _numpy_nearest(z, centres)
@@ -120,8 +121,9 @@ def test_ema_counts_and_sums_share_their_bias():
 def test_dead_code_is_restarted_at_an_encoder_output():
     init = np.random.default_rng(2).normal(size=(K, D)).astype("float32")
     init[4] = 100.0  # far from every data point: never the nearest code
-    vq = VectorQuantizer(K, D, ema_decay=0.9, dead_code_threshold=0.5, seed=3,
-                         embeddings_initializer=keras.initializers.Constant(init))
+    vq = VectorQuantizer(
+        K, D, ema_decay=0.9, dead_code_threshold=0.5, seed=3, embeddings_initializer=keras.initializers.Constant(init)
+    )
     z = _data(50)
     vq(z, training=True)
     new = ops.convert_to_numpy(vq.embeddings)
@@ -189,8 +191,9 @@ def test_keras_round_trip(tmp_path):
     path = tmp_path / "vq.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)
-    np.testing.assert_allclose(ops.convert_to_numpy(loaded.predict(x, verbose=0)),
-                               ops.convert_to_numpy(model.predict(x, verbose=0)), atol=1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(loaded.predict(x, verbose=0)), ops.convert_to_numpy(model.predict(x, verbose=0)), atol=1e-6
+    )
     lvq = [layer for layer in loaded.layers if isinstance(layer, VectorQuantizer)][0]
     assert lvq.get_config() == vq.get_config()
     np.testing.assert_array_equal(ops.convert_to_numpy(lvq.embeddings), ops.convert_to_numpy(vq.embeddings))

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(path: Path, profile: str, timeout: int = 3600) -> tuple[float, str]:
     nb = nbformat.read(path, as_version=4)
     os.environ["VAEBOOK_PROFILE"] = profile
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     try:
         client.execute()

@@ -44,8 +44,9 @@ def as_digit_images(images: Any) -> np.ndarray:
     """
     import keras
 
-    x = np.asarray(keras.ops.convert_to_numpy(images) if not isinstance(images, np.ndarray) else images,
-                   dtype=np.float32)
+    x = np.asarray(
+        keras.ops.convert_to_numpy(images) if not isinstance(images, np.ndarray) else images, dtype=np.float32
+    )
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or len(x) == 0:

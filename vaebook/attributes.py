@@ -21,8 +21,10 @@ def _as_images(images, name: str = "images") -> np.ndarray:
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim == 2:
-        raise ValueError(f"{name} must be a batch of shape (N, H, W) or (N, H, W, 1); got one image of shape "
-                         f"{x.shape}. Use images[None] for a single image.")
+        raise ValueError(
+            f"{name} must be a batch of shape (N, H, W) or (N, H, W, 1); got one image of shape "
+            f"{x.shape}. Use images[None] for a single image."
+        )
     if x.ndim != 3 or x.shape[0] == 0:
         raise ValueError(f"{name} must have shape (N, H, W) or (N, H, W, 1) with N > 0; got {x.shape}.")
     if not np.all(np.isfinite(x)):
@@ -54,7 +56,7 @@ def stroke_thickness(images) -> np.ndarray:
     """
     x = _as_images(images)
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    outline = (np.abs(np.diff(padded, axis=1)).sum(axis=(1, 2)) + np.abs(np.diff(padded, axis=2)).sum(axis=(1, 2)))
+    outline = np.abs(np.diff(padded, axis=1)).sum(axis=(1, 2)) + np.abs(np.diff(padded, axis=2)).sum(axis=(1, 2))
     area = x.sum(axis=(1, 2))
     return np.where(outline > 0, 2.0 * area / np.maximum(outline, 1e-12), 0.0)
 

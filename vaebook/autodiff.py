@@ -63,8 +63,9 @@ def value_and_gradient(fn: Callable, *args, dtype: str | None = None) -> tuple[f
         import jax
 
         tensors = [jax.numpy.asarray(a, dtype=dtype) for a in arrays]
-        value, grads = jax.value_and_grad(lambda *ts: _check_scalar(fn(*ts)),
-                                          argnums=tuple(range(len(tensors))))(*tensors)
+        value, grads = jax.value_and_grad(lambda *ts: _check_scalar(fn(*ts)), argnums=tuple(range(len(tensors))))(
+            *tensors
+        )
     elif backend == "torch":
         import torch
 

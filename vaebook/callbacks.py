@@ -52,8 +52,9 @@ class KLAnnealing(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if not hasattr(self.model, "beta"):
-            raise ValueError(f"KLAnnealing needs a model with a `beta` variable (a vaebook VAE); got "
-                             f"{type(self.model).__name__}.")
+            raise ValueError(
+                f"KLAnnealing needs a model with a `beta` variable (a vaebook VAE); got {type(self.model).__name__}."
+            )
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.step <= self.warmup_steps:  # the last assignment sets β = end exactly
@@ -120,8 +121,9 @@ class LatentSnapshots(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if not hasattr(self.model, "encode"):
-            raise ValueError(f"LatentSnapshots needs a model with encode(x) (a vaebook VAE); got "
-                             f"{type(self.model).__name__}.")
+            raise ValueError(
+                f"LatentSnapshots needs a model with encode(x) (a vaebook VAE); got {type(self.model).__name__}."
+            )
         if not self.steps or self.steps[-1] != self.step:
             self._snapshot()
 

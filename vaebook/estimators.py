@@ -53,8 +53,9 @@ def _check_params(mean, std):
     return mean, std
 
 
-def score_function_gradient(f: Callable, mean, std, *, num_samples: int | None = None, eps=None, seed=None,
-                            baseline: float = 0.0):
+def score_function_gradient(
+    f: Callable, mean, std, *, num_samples: int | None = None, eps=None, seed=None, baseline: float = 0.0
+):
     """Score-function (REINFORCE) estimate of the gradient of ``E_{z ~ N(mean, std^2)}[f(z)]``.
 
     With ``z = mean + std * eps`` the score of the diagonal Gaussian is
@@ -83,8 +84,10 @@ def score_function_gradient(f: Callable, mean, std, *, num_samples: int | None =
     z = mean + std * eps
     values = ops.convert_to_tensor(f(z), dtype=mean.dtype)
     if tuple(values.shape) != tuple(z.shape[:-1]):
-        raise ValueError(f"f must map samples of shape {tuple(z.shape)} to values of shape {tuple(z.shape[:-1])}; "
-                         f"it returned shape {tuple(values.shape)}.")
+        raise ValueError(
+            f"f must map samples of shape {tuple(z.shape)} to values of shape {tuple(z.shape[:-1])}; "
+            f"it returned shape {tuple(values.shape)}."
+        )
     weight = ops.expand_dims(values - baseline, -1)
     grad_mean = ops.mean(weight * eps / std, axis=-2)
     grad_std = ops.mean(weight * (ops.square(eps) - 1.0) / std, axis=-2)
@@ -117,8 +120,10 @@ def pathwise_gradient(df: Callable, mean, std, *, num_samples: int | None = None
     z = mean + std * eps
     grads = ops.convert_to_tensor(df(z), dtype=mean.dtype)
     if tuple(grads.shape) != tuple(z.shape):
-        raise ValueError(f"df must map samples of shape {tuple(z.shape)} to gradients of the same shape; "
-                         f"it returned shape {tuple(grads.shape)}.")
+        raise ValueError(
+            f"df must map samples of shape {tuple(z.shape)} to gradients of the same shape; "
+            f"it returned shape {tuple(grads.shape)}."
+        )
     return ops.mean(grads, axis=-2), ops.mean(grads * eps, axis=-2)
 
 

@@ -63,8 +63,7 @@ def _check_same_shape(fn: str, name_a: str, a: Any, name_b: str, b: Any) -> None
     sa, sb = _static_shape(a), _static_shape(b)
     if len(sa) != len(sb) or any(x is not None and y is not None and x != y for x, y in zip(sa, sb)):
         raise ValueError(
-            f"{fn}: {name_a} and {name_b} must have the same shape; got {name_a}.shape={sa} and "
-            f"{name_b}.shape={sb}."
+            f"{fn}: {name_a} and {name_b} must have the same shape; got {name_a}.shape={sa} and {name_b}.shape={sb}."
         )
 
 

@@ -81,8 +81,9 @@ def _log_likelihood(vae, x, z, labels):
     return np.asarray(out, np.float64)
 
 
-def elbo(vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int = 256,
-         seed: int | None = 0) -> np.ndarray:
+def elbo(
+    vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int = 256, seed: int | None = 0
+) -> np.ndarray:
     """Per-example evidence lower bound, in nats:
 
         ELBO(x) = E_{q(z|x)}[ log p(x|z) ] − KL(q(z|x) ‖ p(z))  ≤  log p(x)
@@ -123,8 +124,9 @@ def elbo(vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int 
     return out
 
 
-def importance_sampled_log_likelihood(vae, x: Any, num_samples: int = 1000, labels: Any = None,
-                                      batch_size: int = 2048, seed: int | None = 0) -> np.ndarray:
+def importance_sampled_log_likelihood(
+    vae, x: Any, num_samples: int = 1000, labels: Any = None, batch_size: int = 2048, seed: int | None = 0
+) -> np.ndarray:
     """Per-example estimate of log p(x) by importance sampling with q(z|x) as proposal (Burda et al., 2016):
 
         log p(x) ≈ log (1/K) Σ_k  p(x | z_k) p(z_k) / q(z_k | x),   z_k ~ q(z|x),
@@ -177,9 +179,10 @@ def importance_sampled_log_likelihood(vae, x: Any, num_samples: int = 1000, labe
             mean_rep, log_var_rep = np.repeat(mean, m, axis=0), np.repeat(log_var, m, axis=0)
             log_px_z = _log_likelihood(vae, x_rep, z_flat, lab_rep)
             log_pz = np.asarray(ops.convert_to_numpy(losses.standard_normal_log_prob(z_flat)), np.float64)
-            log_qz = np.asarray(ops.convert_to_numpy(losses.gaussian_log_prob(z_flat, mean_rep, log_var_rep)),
-                                np.float64)
-            log_w[:, s0:s0 + m] = (log_px_z + log_pz - log_qz).reshape(n, m)
+            log_qz = np.asarray(
+                ops.convert_to_numpy(losses.gaussian_log_prob(z_flat, mean_rep, log_var_rep)), np.float64
+            )
+            log_w[:, s0 : s0 + m] = (log_px_z + log_pz - log_qz).reshape(n, m)
         out[s] = log_mean_exp(log_w, axis=1)
     if not np.all(np.isfinite(out)):
         raise FloatingPointError("importance_sampled_log_likelihood: a log-weight is not finite (NaN or inf).")
@@ -230,6 +233,7 @@ def kl_per_dimension(vae, x: Any, labels: Any = None) -> np.ndarray:
 
 # ---- reconstructions and samples -------------------------------------------------------------------------------
 
+
 def squared_reconstruction_error(x, x_hat):
     """Squared error of each example, summed over all its non-batch axes.
 
@@ -273,7 +277,7 @@ def peak_signal_to_noise_ratio(x, x_hat, data_range: float = 1.0) -> float:
     if x.shape != x_hat.shape:
         raise ValueError(f"x and x_hat must have the same shape; got {x.shape} and {x_hat.shape}.")
     mse = float(np.mean((x - x_hat) ** 2))
-    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range ** 2 / mse))
+    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range**2 / mse))
 
 
 def classifier_score(classifier, images, batch_size: int = 256) -> float:

@@ -14,8 +14,17 @@ from vaebook._validation import check_integer
 __all__ = ["gradient_descent"]
 
 
-def gradient_descent(grad_fn, theta0, learning_rate: float, steps: int, method: str = "gd",
-                     momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+def gradient_descent(
+    grad_fn,
+    theta0,
+    learning_rate: float,
+    steps: int,
+    method: str = "gd",
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+):
     """Run an optimizer on a small parameter vector and keep the whole trajectory (for plotting).
 
     Updates, with ``g_t = grad_fn(θ_t, t)``:
@@ -57,7 +66,7 @@ def gradient_descent(grad_fn, theta0, learning_rate: float, steps: int, method: 
                 theta = theta - learning_rate * v
             else:
                 v = beta1 * v + (1 - beta1) * g
-                s = beta2 * s + (1 - beta2) * g ** 2
-                theta = theta - learning_rate * (v / (1 - beta1 ** t)) / (np.sqrt(s / (1 - beta2 ** t)) + eps)
+                s = beta2 * s + (1 - beta2) * g**2
+                theta = theta - learning_rate * (v / (1 - beta1**t)) / (np.sqrt(s / (1 - beta2**t)) + eps)
             path.append(theta.copy())
     return np.array(path)

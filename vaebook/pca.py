@@ -88,7 +88,7 @@ def fit_pca(x, k: int) -> PCA:
     _, s, vt = np.linalg.svd(flat - mean, full_matrices=False)
     components = vt[: int(k)].T
     signs = np.sign(components[np.argmax(np.abs(components), axis=0), np.arange(int(k))])
-    return PCA(mean=mean, components=components * signs, eigenvalues=s ** 2 / n)
+    return PCA(mean=mean, components=components * signs, eigenvalues=s**2 / n)
 
 
 def principal_angles(a, b) -> np.ndarray:

@@ -40,8 +40,11 @@ def _public_objects():
         module = importlib.import_module(info.name)
         names = getattr(module, "__all__", None)
         if names is None:  # a module without __all__: the public names it defines
-            names = [n for n, v in vars(module).items()
-                     if not n.startswith("_") and getattr(v, "__module__", None) == module.__name__]
+            names = [
+                n
+                for n, v in vars(module).items()
+                if not n.startswith("_") and getattr(v, "__module__", None) == module.__name__
+            ]
         for name in names:
             obj = getattr(module, name)
             if (inspect.isfunction(obj) or inspect.isclass(obj)) and id(obj) not in seen:
@@ -56,8 +59,8 @@ def used_in_text(doc: str | None) -> str | None:
     lines = inspect.cleandoc(doc).splitlines()
     for i, line in enumerate(lines):
         if line.strip().startswith("Used in:"):
-            paragraph = [line.strip()[len("Used in:"):].strip()]
-            for follow in lines[i + 1:]:
+            paragraph = [line.strip()[len("Used in:") :].strip()]
+            for follow in lines[i + 1 :]:
                 if not follow.strip():
                     break
                 paragraph.append(follow.strip())
@@ -151,11 +154,14 @@ def test_used_in_lines_are_many():
     assert len(with_line) >= 40, with_line
 
 
-@pytest.mark.parametrize("text, message", [
-    ("chapter 7 (the VAE).", "not of the form"),
-    ('chapter 7, section "Training"', "full stop"),
-    ('chapter 7, section "Training", chapter 8, section "The β-VAE".', "not of the form"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("chapter 7 (the VAE).", "not of the form"),
+        ('chapter 7, section "Training"', "full stop"),
+        ('chapter 7, section "Training", chapter 8, section "The β-VAE".', "not of the form"),
+    ],
+)
 def test_a_malformed_line_is_caught(text, message):
     with pytest.raises(ValueError, match=message):
         parse_used_in(text)
@@ -172,4 +178,6 @@ def test_a_wrong_chapter_or_section_is_caught():
 
 def test_several_entries_parse():
     assert parse_used_in('chapter 7, section "A"; appendix "Scaling up", section "B".') == [
-        ("chapter 7", "A"), ("appendix Scaling up", "B")]
+        ("chapter 7", "A"),
+        ("appendix Scaling up", "B"),
+    ]

@@ -45,5 +45,6 @@ from vaebook.exercises.ch09_vq import (
     nearest_code_reference as nearest_code_reference,
 )
 
-__all__ = sorted(name for name, value in globals().items()
-                 if not name.startswith("_") and not isinstance(value, _types.ModuleType))
+__all__ = sorted(
+    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+)

@@ -26,5 +26,6 @@ from vaebook.layers.vector_quantizer import (
     squared_distances as squared_distances,
 )
 
-__all__ = sorted(name for name, value in globals().items()
-                 if not name.startswith("_") and not isinstance(value, _types.ModuleType))
+__all__ = sorted(
+    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+)

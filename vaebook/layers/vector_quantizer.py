@@ -138,9 +138,19 @@ class VectorQuantizer(keras.layers.Layer):
     Used in: chapter 9, section "Continuous and discrete codes".
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, beta: float = 0.25, ema_decay: float | None = None,
-                 epsilon: float = 1e-5, dead_code_threshold: float | None = None, usage_decay: float = 0.9,
-                 embeddings_initializer: Any = "random_uniform", seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        beta: float = 0.25,
+        ema_decay: float | None = None,
+        epsilon: float = 1e-5,
+        dead_code_threshold: float | None = None,
+        usage_decay: float = 0.9,
+        embeddings_initializer: Any = "random_uniform",
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         num_embeddings = check_integer("num_embeddings", num_embeddings)
         embedding_dim = check_integer("embedding_dim", embedding_dim)
@@ -156,8 +166,10 @@ class VectorQuantizer(keras.layers.Layer):
             if not dead_code_threshold > 0:
                 raise ValueError(f"dead_code_threshold must be None or positive; got {dead_code_threshold!r}.")
             if ema_decay is None:
-                raise ValueError("dead_code_threshold needs an EMA codebook (set ema_decay, e.g. 0.99); got "
-                                 "ema_decay=None, where the optimizer owns the codebook.")
+                raise ValueError(
+                    "dead_code_threshold needs an EMA codebook (set ema_decay, e.g. 0.99); got "
+                    "ema_decay=None, where the optimizer owns the codebook."
+                )
         self.num_embeddings = int(num_embeddings)
         self.embedding_dim = int(embedding_dim)
         self.beta = float(beta)
@@ -172,12 +184,14 @@ class VectorQuantizer(keras.layers.Layer):
     # ------------------------------------------------------------------ state
     def build(self, input_shape):
         if input_shape[-1] is not None and input_shape[-1] != self.embedding_dim:
-            raise ValueError(f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got "
-                             f"{tuple(input_shape)}.")
+            raise ValueError(
+                f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got {tuple(input_shape)}."
+            )
         k, d = self.num_embeddings, self.embedding_dim
         use_ema = self.ema_decay is not None
-        self._codebook = self.add_weight(name="embeddings", shape=(k, d), initializer=self.embeddings_initializer,
-                                         trainable=not use_ema)
+        self._codebook = self.add_weight(
+            name="embeddings", shape=(k, d), initializer=self.embeddings_initializer, trainable=not use_ema
+        )
         if use_ema:
             self.ema_count = self.add_weight(name="ema_count", shape=(k,), initializer="zeros", trainable=False)
             self.ema_sum = self.add_weight(name="ema_sum", shape=(k, d), initializer="zeros", trainable=False)
@@ -196,8 +210,9 @@ class VectorQuantizer(keras.layers.Layer):
     def _flatten(self, inputs):
         shape = ops.shape(inputs)
         if len(shape) < 1 or shape[-1] != self.embedding_dim:
-            raise ValueError(f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got "
-                             f"{tuple(shape)}.")
+            raise ValueError(
+                f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got {tuple(shape)}."
+            )
         return ops.reshape(inputs, (-1, self.embedding_dim))
 
     def get_code_indices(self, inputs: Any) -> Any:
@@ -290,9 +305,15 @@ class VectorQuantizer(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update(num_embeddings=self.num_embeddings, embedding_dim=self.embedding_dim, beta=self.beta,
-                      ema_decay=self.ema_decay, epsilon=self.epsilon, dead_code_threshold=self.dead_code_threshold,
-                      usage_decay=self.usage_decay,
-                      embeddings_initializer=keras.initializers.serialize(self.embeddings_initializer),
-                      seed=self.seed)
+        config.update(
+            num_embeddings=self.num_embeddings,
+            embedding_dim=self.embedding_dim,
+            beta=self.beta,
+            ema_decay=self.ema_decay,
+            epsilon=self.epsilon,
+            dead_code_threshold=self.dead_code_threshold,
+            usage_decay=self.usage_decay,
+            embeddings_initializer=keras.initializers.serialize(self.embeddings_initializer),
+            seed=self.seed,
+        )
         return config

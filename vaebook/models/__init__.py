@@ -38,5 +38,6 @@ from vaebook.models.pixelcnn import PixelCNN as PixelCNN
 from vaebook.models.vae import VAE as VAE
 from vaebook.models.vqvae import VQVAE as VQVAE, build_mnist_vqvae as build_mnist_vqvae
 
-__all__ = sorted(name for name, value in globals().items()
-                 if not name.startswith("_") and not isinstance(value, _types.ModuleType))
+__all__ = sorted(
+    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+)

@@ -73,7 +73,7 @@ class Autoencoder(keras.Model):
         # would otherwise make TensorFlow warn about retracing), and identical on every backend.
         x = np.asarray(x, dtype=keras.config.floatx())
         batch_size = check_integer("batch_size", batch_size)
-        parts = [keras.ops.convert_to_numpy(fn(x[i:i + batch_size])) for i in range(0, len(x), batch_size)]
+        parts = [keras.ops.convert_to_numpy(fn(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0,), dtype=x.dtype)
 
     def encode(self, x, batch_size: int = 500) -> np.ndarray:
@@ -111,10 +111,12 @@ class Autoencoder(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-        })
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+            }
+        )
         return config
 
     @classmethod
@@ -144,15 +146,24 @@ class DenoisingAutoencoder(Autoencoder):
     Used in: chapter 3, section "Denoising autoencoders".
     """
 
-    def __init__(self, encoder, decoder, corruption: str = "gaussian", noise_level: float = 0.5,
-                 clip: bool = True, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        corruption: str = "gaussian",
+        noise_level: float = 0.5,
+        clip: bool = True,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(encoder, decoder, **kwargs)
         if corruption not in ("gaussian", "mask"):
             raise ValueError(f"corruption must be 'gaussian' or 'mask'; got {corruption!r}.")
         noise_level = float(noise_level)
         if noise_level < 0 or (corruption == "mask" and noise_level >= 1):
-            raise ValueError("noise_level must be >= 0 (and < 1 for masking); "
-                             f"got {noise_level} with corruption={corruption!r}.")
+            raise ValueError(
+                f"noise_level must be >= 0 (and < 1 for masking); got {noise_level} with corruption={corruption!r}."
+            )
         self.corruption = corruption
         self.noise_level = noise_level
         self.clip = bool(clip)
@@ -163,8 +174,7 @@ class DenoisingAutoencoder(Autoencoder):
         """One random corruption of ``x`` (as in training)."""
         x = ops.convert_to_tensor(x)
         if self.corruption == "gaussian":
-            x_tilde = x + self.noise_level * keras.random.normal(ops.shape(x), dtype=x.dtype,
-                                                                 seed=self.seed_generator)
+            x_tilde = x + self.noise_level * keras.random.normal(ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
             return ops.clip(x_tilde, 0.0, 1.0) if self.clip else x_tilde
         keep = keras.random.uniform(ops.shape(x), dtype=x.dtype, seed=self.seed_generator) >= self.noise_level
         return ops.where(keep, x, ops.zeros_like(x))
@@ -176,8 +186,9 @@ class DenoisingAutoencoder(Autoencoder):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"corruption": self.corruption, "noise_level": self.noise_level, "clip": self.clip,
-                       "seed": self.seed})
+        config.update(
+            {"corruption": self.corruption, "noise_level": self.noise_level, "clip": self.clip, "seed": self.seed}
+        )
         return config
 
 
@@ -243,13 +254,18 @@ class ContractiveAutoencoder(Autoencoder):
         if float(contraction_weight) < 0:
             raise ValueError(f"contraction_weight must be >= 0; got {contraction_weight}.")
         dense = [layer for layer in getattr(encoder, "layers", []) if isinstance(layer, layers.Dense)]
-        others = [layer for layer in getattr(encoder, "layers", [])
-                  if not isinstance(layer, (layers.Dense, layers.Flatten, layers.InputLayer))]
-        if (len(dense) != 1 or others or keras.activations.serialize(dense[0].activation) != "sigmoid"):
-            raise ValueError("ContractiveAutoencoder needs an encoder made of (Flatten,) one Dense layer with "
-                             f"sigmoid activation; got layers {[type(la).__name__ for la in encoder.layers]}"
-                             if hasattr(encoder, "layers") else
-                             f"ContractiveAutoencoder needs a Sequential encoder; got {type(encoder).__name__}.")
+        others = [
+            layer
+            for layer in getattr(encoder, "layers", [])
+            if not isinstance(layer, (layers.Dense, layers.Flatten, layers.InputLayer))
+        ]
+        if len(dense) != 1 or others or keras.activations.serialize(dense[0].activation) != "sigmoid":
+            raise ValueError(
+                "ContractiveAutoencoder needs an encoder made of (Flatten,) one Dense layer with "
+                f"sigmoid activation; got layers {[type(la).__name__ for la in encoder.layers]}"
+                if hasattr(encoder, "layers")
+                else f"ContractiveAutoencoder needs a Sequential encoder; got {type(encoder).__name__}."
+            )
         self.contraction_weight = float(contraction_weight)
         self._dense = dense[0]
 

@@ -37,10 +37,16 @@ def _make(model_class, encoder, decoder, name, model_kwargs):
     return model_class(encoder, decoder, name=name, **model_kwargs)
 
 
-def build_dense_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 32,
-                            hidden: Sequence[int] = (256,), activation: str = "relu",
-                            code_activation: str | None = None, output_activation: str | None = "sigmoid",
-                            model_class: type = Autoencoder, **model_kwargs) -> Autoencoder:
+def build_dense_autoencoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    code_dim: int = 32,
+    hidden: Sequence[int] = (256,),
+    activation: str = "relu",
+    code_activation: str | None = None,
+    output_activation: str | None = "sigmoid",
+    model_class: type = Autoencoder,
+    **model_kwargs,
+) -> Autoencoder:
     """A fully connected autoencoder: Flatten → Dense(hidden...) → Dense(code_dim) and the mirror image back.
 
     Args:
@@ -60,19 +66,29 @@ def build_dense_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: 
     """
     shape = _check_shape_and_code(input_shape, code_dim)
     size = math.prod(shape)
-    encoder = keras.Sequential([keras.Input(shape), layers.Flatten()]
-                               + [layers.Dense(int(w), activation=activation) for w in hidden]
-                               + [layers.Dense(int(code_dim), activation=code_activation)], name="encoder")
-    decoder = keras.Sequential([keras.Input((int(code_dim),))]
-                               + [layers.Dense(int(w), activation=activation) for w in reversed(hidden)]
-                               + [layers.Dense(size, activation=output_activation), layers.Reshape(shape)],
-                               name="decoder")
+    encoder = keras.Sequential(
+        [keras.Input(shape), layers.Flatten()]
+        + [layers.Dense(int(w), activation=activation) for w in hidden]
+        + [layers.Dense(int(code_dim), activation=code_activation)],
+        name="encoder",
+    )
+    decoder = keras.Sequential(
+        [keras.Input((int(code_dim),))]
+        + [layers.Dense(int(w), activation=activation) for w in reversed(hidden)]
+        + [layers.Dense(size, activation=output_activation), layers.Reshape(shape)],
+        name="decoder",
+    )
     return _make(model_class, encoder, decoder, "dense_autoencoder", model_kwargs)
 
 
-def build_conv_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 16,
-                           filters: Sequence[int] = (32, 64), output_activation: str | None = "sigmoid",
-                           model_class: type = Autoencoder, **model_kwargs) -> Autoencoder:
+def build_conv_autoencoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    code_dim: int = 16,
+    filters: Sequence[int] = (32, 64),
+    output_activation: str | None = "sigmoid",
+    model_class: type = Autoencoder,
+    **model_kwargs,
+) -> Autoencoder:
     """A convolutional autoencoder: strided 3×3 convolutions down to a dense code, transposed convolutions up.
 
     Each entry of ``filters`` halves the height and width (``input_shape``'s must be divisible by
@@ -97,23 +113,28 @@ def build_conv_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: i
     shape = _check_shape_and_code(input_shape, code_dim)
     factor = 2 ** len(filters)
     if len(shape) != 3 or shape[0] % factor or shape[1] % factor:
-        raise ValueError(f"input_shape must be (height, width, channels) with height and width divisible by "
-                         f"{factor}; got {shape}.")
+        raise ValueError(
+            f"input_shape must be (height, width, channels) with height and width divisible by {factor}; got {shape}."
+        )
     small = (shape[0] // factor, shape[1] // factor, int(filters[-1]))
     encoder = keras.Sequential(
         [keras.Input(shape)]
         + [layers.Conv2D(int(f), 3, strides=2, padding="same", activation="relu") for f in filters]
-        + [layers.Flatten(), layers.Dense(int(code_dim))], name="encoder")
+        + [layers.Flatten(), layers.Dense(int(code_dim))],
+        name="encoder",
+    )
     decoder = keras.Sequential(
         [keras.Input((int(code_dim),)), layers.Dense(math.prod(small), activation="relu"), layers.Reshape(small)]
-        + [layers.Conv2DTranspose(int(f), 3, strides=2, padding="same", activation="relu")
-           for f in reversed(filters)]
-        + [layers.Conv2D(shape[-1], 3, padding="same", activation=output_activation)], name="decoder")
+        + [layers.Conv2DTranspose(int(f), 3, strides=2, padding="same", activation="relu") for f in reversed(filters)]
+        + [layers.Conv2D(shape[-1], 3, padding="same", activation=output_activation)],
+        name="decoder",
+    )
     return _make(model_class, encoder, decoder, "conv_autoencoder", model_kwargs)
 
 
-def build_linear_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 16,
-                             model_class: type = Autoencoder, **model_kwargs) -> Autoencoder:
+def build_linear_autoencoder(
+    input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 16, model_class: type = Autoencoder, **model_kwargs
+) -> Autoencoder:
     """A linear autoencoder ``x' = D (E x + c) + d``: one Dense layer each way, no activation.
 
     At its optimum of the squared error it spans the PCA subspace of the (centred) data, though its basis need not
@@ -132,14 +153,18 @@ def build_linear_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim:
     """
     shape = _check_shape_and_code(input_shape, code_dim)
     encoder = keras.Sequential([keras.Input(shape), layers.Flatten(), layers.Dense(int(code_dim))], name="encoder")
-    decoder = keras.Sequential([keras.Input((int(code_dim),)), layers.Dense(math.prod(shape)),
-                                layers.Reshape(shape)], name="decoder")
+    decoder = keras.Sequential(
+        [keras.Input((int(code_dim),)), layers.Dense(math.prod(shape)), layers.Reshape(shape)], name="decoder"
+    )
     return _make(model_class, encoder, decoder, "linear_autoencoder", model_kwargs)
 
 
-def build_contractive_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code_dim: int = 32,
-                                  contraction_weight: float = 0.1,
-                                  output_activation: str | None = "sigmoid") -> ContractiveAutoencoder:
+def build_contractive_autoencoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    code_dim: int = 32,
+    contraction_weight: float = 0.1,
+    output_activation: str | None = "sigmoid",
+) -> ContractiveAutoencoder:
     """A :class:`ContractiveAutoencoder` with encoder ``h = σ(W x + b)`` and a one-layer decoder.
 
     Args:
@@ -154,10 +179,17 @@ def build_contractive_autoencoder(input_shape: Sequence[int] = (28, 28, 1), code
     Used in: chapter 3, section "Sparse and contractive autoencoders".
     """
     shape = _check_shape_and_code(input_shape, code_dim)
-    encoder = keras.Sequential([keras.Input(shape), layers.Flatten(),
-                                layers.Dense(int(code_dim), activation="sigmoid")], name="encoder")
-    decoder = keras.Sequential([keras.Input((int(code_dim),)),
-                                layers.Dense(math.prod(shape), activation=output_activation),
-                                layers.Reshape(shape)], name="decoder")
-    return ContractiveAutoencoder(encoder, decoder, contraction_weight=contraction_weight,
-                                  name="contractive_autoencoder")
+    encoder = keras.Sequential(
+        [keras.Input(shape), layers.Flatten(), layers.Dense(int(code_dim), activation="sigmoid")], name="encoder"
+    )
+    decoder = keras.Sequential(
+        [
+            keras.Input((int(code_dim),)),
+            layers.Dense(math.prod(shape), activation=output_activation),
+            layers.Reshape(shape),
+        ],
+        name="decoder",
+    )
+    return ContractiveAutoencoder(
+        encoder, decoder, contraction_weight=contraction_weight, name="contractive_autoencoder"
+    )

@@ -15,8 +15,13 @@ from vaebook._validation import as_digit_images, check_integer
 __all__ = ["build_mnist_classifier", "train_mnist_classifier", "classify"]
 
 
-def build_mnist_classifier(num_classes: int = 10, filters: tuple[int, int] = (16, 32), dropout: float = 0.25,
-                           learning_rate: float = 1e-3, seed: int | None = 0) -> keras.Sequential:
+def build_mnist_classifier(
+    num_classes: int = 10,
+    filters: tuple[int, int] = (16, 32),
+    dropout: float = 0.25,
+    learning_rate: float = 1e-3,
+    seed: int | None = 0,
+) -> keras.Sequential:
     """A compiled convolutional classifier for 28×28 grey digits with intensities in [0, 1].
 
     Architecture: two blocks of ``Conv2D(3×3, relu)`` + ``MaxPooling2D(2)``, then dropout and a dense softmax
@@ -49,23 +54,34 @@ def build_mnist_classifier(num_classes: int = 10, filters: tuple[int, int] = (16
     def init(offset: int):
         return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
 
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(int(filters[0]), 3, activation="relu", padding="same", kernel_initializer=init(0)),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(int(filters[1]), 3, activation="relu", padding="same", kernel_initializer=init(1)),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dropout(dropout, seed=seed),
-        keras.layers.Dense(int(num_classes), activation="softmax", kernel_initializer=init(2)),
-    ], name="mnist_classifier")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(int(filters[0]), 3, activation="relu", padding="same", kernel_initializer=init(0)),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(int(filters[1]), 3, activation="relu", padding="same", kernel_initializer=init(1)),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(dropout, seed=seed),
+            keras.layers.Dense(int(num_classes), activation="softmax", kernel_initializer=init(2)),
+        ],
+        name="mnist_classifier",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
-def train_mnist_classifier(x: np.ndarray, y: np.ndarray, epochs: int = 5, batch_size: int = 64,
-                           seed: int | None = 0, validation_data=None, **kwargs) -> keras.Sequential:
+def train_mnist_classifier(
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int = 5,
+    batch_size: int = 64,
+    seed: int | None = 0,
+    validation_data=None,
+    **kwargs,
+) -> keras.Sequential:
     """Build :func:`build_mnist_classifier` and fit it quietly on ``(x, y)``.
 
     Args:
@@ -87,8 +103,9 @@ def train_mnist_classifier(x: np.ndarray, y: np.ndarray, epochs: int = 5, batch_
     if y.shape != (len(x),):
         raise ValueError(f"y must have shape ({len(x)},) to match x; got {y.shape}.")
     model = build_mnist_classifier(seed=seed, **kwargs)
-    model.fit(x, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0, shuffle=True,
-              validation_data=validation_data)
+    model.fit(
+        x, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0, shuffle=True, validation_data=validation_data
+    )
     return model
 
 

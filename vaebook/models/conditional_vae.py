@@ -75,8 +75,9 @@ class ConditionalVAE(_VAEBase):
         if len(labels) != n:
             raise ValueError(f"need one label per example: {n} examples, got {len(labels)} labels.")
         if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
-            raise ValueError(f"labels must be integers in [0, {self.num_classes}); got values in "
-                             f"[{labels.min()}, {labels.max()}].")
+            raise ValueError(
+                f"labels must be integers in [0, {self.num_classes}); got values in [{labels.min()}, {labels.max()}]."
+            )
         return labels.astype(np.int32)
 
     def encode(self, x: Any, labels: Any, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
@@ -100,8 +101,9 @@ class ConditionalVAE(_VAEBase):
         """Pixel probabilities (Bernoulli) or means (Gaussian) of p(x | z, y), for display."""
         z = np.asarray(z, dtype=np.float32)
         labels = self._labels(labels, len(z))
-        return np.concatenate([self._display(self._decoder_outputs(z[s], labels[s]))
-                               for s in _batches(len(z), batch_size)])
+        return np.concatenate(
+            [self._display(self._decoder_outputs(z[s], labels[s])) for s in _batches(len(z), batch_size)]
+        )
 
     def log_likelihood(self, x: Any, z: Any, labels: Any) -> np.ndarray:
         """log p(x_n | z_n, y_n) per example, full normalized density in nats, shape (N,)."""

@@ -17,9 +17,15 @@ from vaebook.models.vae import VAE
 __all__ = ["build_linear_gaussian_vae"]
 
 
-def build_linear_gaussian_vae(W: Any, b: Any, sigma: float, encoder_init: str = "optimal",
-                              trainable_decoder: bool = False, seed: int | None = None,
-                              name: str = "linear_gaussian_vae") -> VAE:
+def build_linear_gaussian_vae(
+    W: Any,
+    b: Any,
+    sigma: float,
+    encoder_init: str = "optimal",
+    trainable_decoder: bool = False,
+    seed: int | None = None,
+    name: str = "linear_gaussian_vae",
+) -> VAE:
     """A :class:`vaebook.models.VAE` whose decoder *is* the linear-Gaussian model p(x|z) = N(W z + b, σ² I).
 
     Decoder: ``Dense(D)`` with kernel Wᵀ and bias b (frozen unless ``trainable_decoder``), Gaussian likelihood

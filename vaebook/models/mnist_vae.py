@@ -20,8 +20,13 @@ __all__ = [
 ]
 
 
-def build_mnist_encoder(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), dense_units: int = 256,
-                        num_classes: int | None = None, name: str = "encoder") -> keras.Model:
+def build_mnist_encoder(
+    latent_dim: int = 16,
+    filters: tuple[int, int] = (32, 64),
+    dense_units: int = 256,
+    num_classes: int | None = None,
+    name: str = "encoder",
+) -> keras.Model:
     """The convolutional MNIST encoder of seed 000: convolution, pooling, flattening and dense layers.
 
     (28, 28, 1) → Conv2D(f₁, 3×3, relu) → MaxPooling 2×2 → Conv2D(f₂, 3×3, relu) → MaxPooling 2×2 → Flatten
@@ -46,8 +51,9 @@ def build_mnist_encoder(latent_dim: int = 16, filters: tuple[int, int] = (32, 64
     return keras.Model(inputs, [mean, log_var], name=name)
 
 
-def build_mnist_decoder(latent_dim: int = 16, filters: tuple[int, int] = (64, 32), num_classes: int | None = None,
-                        name: str = "decoder") -> keras.Model:
+def build_mnist_decoder(
+    latent_dim: int = 16, filters: tuple[int, int] = (64, 32), num_classes: int | None = None, name: str = "decoder"
+) -> keras.Model:
     """The convolutional MNIST decoder of seed 000: dense, reshape and transposed convolutions, to logits.
 
     z → Dense(7·7·f₁, relu) → Reshape(7, 7, f₁) → Conv2DTranspose(f₁, 3×3, stride 2, relu) → 14×14
@@ -69,9 +75,15 @@ def build_mnist_decoder(latent_dim: int = 16, filters: tuple[int, int] = (64, 32
     return keras.Model(inputs, logits, name=name)
 
 
-def build_mnist_vae(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), dense_units: int = 256,
-                    beta: float = 1.0, free_bits: float | None = None, seed: int | None = None,
-                    name: str = "mnist_vae") -> VAE:
+def build_mnist_vae(
+    latent_dim: int = 16,
+    filters: tuple[int, int] = (32, 64),
+    dense_units: int = 256,
+    beta: float = 1.0,
+    free_bits: float | None = None,
+    seed: int | None = None,
+    name: str = "mnist_vae",
+) -> VAE:
     """The convolutional VAE of the MNIST chapters: Bernoulli likelihood on binarized 28×28 digits.
 
     Encoder: :func:`build_mnist_encoder` (Conv2D 32 → max-pool → Conv2D 64 → max-pool → Flatten → Dense 256 →
@@ -95,9 +107,14 @@ def build_mnist_vae(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), d
     return VAE(encoder, decoder, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, name=name)
 
 
-def build_mnist_mlp_vae(latent_dim: int = 16, hidden: tuple[int, ...] = (512, 256), beta: float = 1.0,
-                        free_bits: float | None = None, seed: int | None = None,
-                        name: str = "mnist_mlp_vae") -> VAE:
+def build_mnist_mlp_vae(
+    latent_dim: int = 16,
+    hidden: tuple[int, ...] = (512, 256),
+    beta: float = 1.0,
+    free_bits: float | None = None,
+    seed: int | None = None,
+    name: str = "mnist_mlp_vae",
+) -> VAE:
     """A fully connected MNIST VAE: Flatten → Dense(hidden…, relu) → mean, log-variance; the mirror image back to
     784 logits reshaped to (28, 28, 1). Bernoulli likelihood on binarized digits.
 
@@ -108,8 +125,11 @@ def build_mnist_mlp_vae(latent_dim: int = 16, hidden: tuple[int, ...] = (512, 25
     h = keras.layers.Flatten()(x)
     for units in hidden:
         h = keras.layers.Dense(units, activation="relu")(h)
-    encoder = keras.Model(x, [keras.layers.Dense(latent_dim, name="mean")(h),
-                              keras.layers.Dense(latent_dim, name="log_var")(h)], name="encoder")
+    encoder = keras.Model(
+        x,
+        [keras.layers.Dense(latent_dim, name="mean")(h), keras.layers.Dense(latent_dim, name="log_var")(h)],
+        name="encoder",
+    )
     z = keras.Input((latent_dim,), name="z")
     h = z
     for units in hidden[::-1]:
@@ -119,9 +139,16 @@ def build_mnist_mlp_vae(latent_dim: int = 16, hidden: tuple[int, ...] = (512, 25
     return VAE(encoder, decoder, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, name=name)
 
 
-def build_mnist_cvae(latent_dim: int = 16, num_classes: int = 10, filters: tuple[int, int] = (32, 64),
-                     dense_units: int = 256, beta: float = 1.0, free_bits: float | None = None,
-                     seed: int | None = None, name: str = "mnist_cvae") -> ConditionalVAE:
+def build_mnist_cvae(
+    latent_dim: int = 16,
+    num_classes: int = 10,
+    filters: tuple[int, int] = (32, 64),
+    dense_units: int = 256,
+    beta: float = 1.0,
+    free_bits: float | None = None,
+    seed: int | None = None,
+    name: str = "mnist_cvae",
+) -> ConditionalVAE:
     """The conditional version of :func:`build_mnist_vae`: the one-hot label enters the encoder after the
     convolutions and the decoder next to z. Bernoulli likelihood on binarized digits.
 
@@ -129,5 +156,13 @@ def build_mnist_cvae(latent_dim: int = 16, num_classes: int = 10, filters: tuple
     """
     encoder = build_mnist_encoder(latent_dim, filters, dense_units, num_classes=num_classes)
     decoder = build_mnist_decoder(latent_dim, filters[::-1], num_classes=num_classes)
-    return ConditionalVAE(encoder, decoder, num_classes=num_classes, likelihood="bernoulli", beta=beta,
-                          free_bits=free_bits, seed=seed, name=name)
+    return ConditionalVAE(
+        encoder,
+        decoder,
+        num_classes=num_classes,
+        likelihood="bernoulli",
+        beta=beta,
+        free_bits=free_bits,
+        seed=seed,
+        name=name,
+    )

@@ -80,8 +80,10 @@ class NumpyMLP:
             return x, None
         y = np.asarray(y)
         if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= self.sizes[-1]:
-            raise ValueError(f"y must be integer labels in [0, {self.sizes[-1]}) of shape ({len(x)},); "
-                             f"got dtype {y.dtype} and shape {y.shape}.")
+            raise ValueError(
+                f"y must be integer labels in [0, {self.sizes[-1]}) of shape ({len(x)},); "
+                f"got dtype {y.dtype} and shape {y.shape}."
+            )
         return x, y
 
     def forward(self, x):
@@ -120,15 +122,15 @@ class NumpyMLP:
         dphi = ACTIVATIONS[self.activation][1]
         delta = p.copy()
         delta[np.arange(len(y)), y] -= 1.0
-        delta /= len(y)                                    # δ^(L) = (p − onehot(y)) / B
+        delta /= len(y)  # δ^(L) = (p − onehot(y)) / B
         grads = [None] * len(self.params)
         for i in reversed(range(len(self.params))):
             a_prev, _ = cache[i]
             w = self.params[i][0]
             grads[i] = [a_prev.T @ delta, delta.sum(axis=0)]  # ∂C/∂W^(l), ∂C/∂b^(l)
             if i > 0:
-                da_prev = delta @ w.T                      # ∂C/∂a^(l-1)
-                delta = da_prev * dphi(cache[i - 1][1])    # δ^(l-1) = ∂C/∂a^(l-1) ⊙ φ'(z^(l-1))
+                da_prev = delta @ w.T  # ∂C/∂a^(l-1)
+                delta = da_prev * dphi(cache[i - 1][1])  # δ^(l-1) = ∂C/∂a^(l-1) ⊙ φ'(z^(l-1))
         return grads
 
     def loss_and_gradients(self, x, y):
@@ -158,7 +160,7 @@ class NumpyMLP:
         for _ in range(int(epochs)):
             order = rng.permutation(len(x))
             for start in range(0, len(x), batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 _, grads = self.loss_and_gradients(x[idx], y[idx])
                 for (w, b), (dw, db) in zip(self.params, grads):
                     w -= learning_rate * dw

@@ -49,8 +49,16 @@ class PixelCNN(keras.Model):
     Used in: chapter 9, section "Static prior or learned prior".
     """
 
-    def __init__(self, num_embeddings: int, grid_shape: tuple[int, int], filters: int = 64,
-                 num_residual_blocks: int = 2, first_kernel_size: int = 5, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        num_embeddings: int,
+        grid_shape: tuple[int, int],
+        filters: int = 64,
+        num_residual_blocks: int = 2,
+        first_kernel_size: int = 5,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         check_integer("num_embeddings", num_embeddings, minimum=2)
         grid_shape = tuple(int(g) for g in grid_shape)
@@ -64,10 +72,13 @@ class PixelCNN(keras.Model):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         policy = self.dtype_policy  # every layer computes in the model's dtype (e.g. float16 under mixed precision)
-        self.first = MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a",
-                                  dtype=policy)
-        self.blocks = [MaskedResidualBlock(self.filters, name=f"residual_{i}", dtype=policy)
-                       for i in range(self.num_residual_blocks)]
+        self.first = MaskedConv2D(
+            "A", self.filters, self.first_kernel_size, activation="relu", name="mask_a", dtype=policy
+        )
+        self.blocks = [
+            MaskedResidualBlock(self.filters, name=f"residual_{i}", dtype=policy)
+            for i in range(self.num_residual_blocks)
+        ]
         self.hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1", dtype=policy)
         self.logits = keras.layers.Conv2D(self.num_embeddings, 1, name="logits", dtype=policy)
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -85,8 +96,9 @@ class PixelCNN(keras.Model):
     def _check(self, codes):
         shape = tuple(ops.shape(codes))
         if len(shape) != 3 or shape[1:] != self.grid_shape:
-            raise ValueError(f"PixelCNN expects code maps of shape (batch, {self.grid_shape[0]}, "
-                             f"{self.grid_shape[1]}); got {shape}.")
+            raise ValueError(
+                f"PixelCNN expects code maps of shape (batch, {self.grid_shape[0]}, {self.grid_shape[1]}); got {shape}."
+            )
 
     def call(self, codes, training=None):
         self._check(codes)
@@ -99,8 +111,9 @@ class PixelCNN(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Cross-entropy of each code given the earlier ones: mean over positions and batch (nats per code)."""
         targets = x if y is None else y
-        loss = ops.mean(keras.losses.sparse_categorical_crossentropy(ops.cast(targets, "int32"), y_pred,
-                                                                     from_logits=True))
+        loss = ops.mean(
+            keras.losses.sparse_categorical_crossentropy(ops.cast(targets, "int32"), y_pred, from_logits=True)
+        )
         self.loss_tracker.update_state(loss)
         return loss
 
@@ -150,7 +163,14 @@ class PixelCNN(keras.Model):
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update({"num_embeddings": self.num_embeddings, "grid_shape": list(self.grid_shape),
-                       "filters": self.filters, "num_residual_blocks": self.num_residual_blocks,
-                       "first_kernel_size": self.first_kernel_size, "seed": self.seed})
+        config.update(
+            {
+                "num_embeddings": self.num_embeddings,
+                "grid_shape": list(self.grid_shape),
+                "filters": self.filters,
+                "num_residual_blocks": self.num_residual_blocks,
+                "first_kernel_size": self.first_kernel_size,
+                "seed": self.seed,
+            }
+        )
         return config

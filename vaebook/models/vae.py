@@ -61,9 +61,17 @@ def _batches(n: int, batch_size: int):
 class _VAEBase(keras.Model):
     """What VAE and ConditionalVAE share: the likelihood, β, free bits, trackers and the loss."""
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, likelihood: str = "bernoulli",
-                 decoder_sigma: float | str = 1.0, beta: float = 1.0, free_bits: float | None = None,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        likelihood: str = "bernoulli",
+        decoder_sigma: float | str = 1.0,
+        beta: float = 1.0,
+        free_bits: float | None = None,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         _check_model("encoder", encoder)
         _check_model("decoder", decoder)
@@ -85,12 +93,14 @@ class _VAEBase(keras.Model):
         self.free_bits = None if free_bits is None else float(free_bits)
         self.seed = seed
         self.sampling = Sampling(seed=seed, name="sampling")
-        self.beta = self.add_weight(shape=(), initializer=keras.initializers.Constant(float(beta)),
-                                    trainable=False, name="beta")
+        self.beta = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(float(beta)), trainable=False, name="beta"
+        )
         self.log_decoder_sigma = None
         if self.decoder_sigma == "learned":
-            self.log_decoder_sigma = self.add_weight(shape=(), initializer="zeros", trainable=True,
-                                                     name="log_decoder_sigma")
+            self.log_decoder_sigma = self.add_weight(
+                shape=(), initializer="zeros", trainable=True, name="log_decoder_sigma"
+            )
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.latent_dim = int(self._encoder_outputs()[0].shape[-1])
@@ -151,15 +161,17 @@ class _VAEBase(keras.Model):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "likelihood": self.likelihood,
-            "decoder_sigma": self.decoder_sigma,
-            "beta": float(_to_numpy(self.beta)),
-            "free_bits": self.free_bits,
-            "seed": self.seed,
-        })
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "likelihood": self.likelihood,
+                "decoder_sigma": self.decoder_sigma,
+                "beta": float(_to_numpy(self.beta)),
+                "free_bits": self.free_bits,
+                "seed": self.seed,
+            }
+        )
         return config
 
     @classmethod
@@ -240,8 +252,7 @@ class VAE(_VAEBase):
     def decode(self, z: Any, batch_size: int = 512) -> np.ndarray:
         """What to display for latent codes z: pixel probabilities sigmoid(logits) (Bernoulli) or means (Gaussian)."""
         z = np.asarray(z, dtype=np.float32)
-        return np.concatenate([self._display(self.decoder(z[s], training=False))
-                               for s in _batches(len(z), batch_size)])
+        return np.concatenate([self._display(self.decoder(z[s], training=False)) for s in _batches(len(z), batch_size)])
 
     def log_likelihood(self, x: Any, z: Any) -> np.ndarray:
         """log p(x_n | z_n) for each pair, full normalized density in nats: NumPy array of shape (N,).
