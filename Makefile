@@ -1,6 +1,6 @@
 # vaebook: two commands do everything.
 #   make book   set up .venv, execute every chapter, build the site into _build/html
-#   make test   set up .venv, then unit tests (once per Keras backend), notebooks (nbval, smoke profile), the
+#   make test   set up .venv, then lint (ruff), structure, unit tests (once per Keras backend), notebooks (nbval, smoke profile), the
 #               book built in the quick profile (a failing cell or hidden check fails it), structure
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
 #   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
@@ -10,6 +10,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 JB := $(VENV)/bin/jupyter-book
+RUFF := $(VENV)/bin/ruff
 STAMP := $(VENV)/.vaebook-installed
 BACKENDS ?= tensorflow jax torch
 JOBS ?= 2
@@ -23,7 +24,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book bench strip sync check clean \
-	assignments grade
+	assignments grade lint format
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,9 +43,19 @@ book: setup
 # into a failed build). The two runs go side by side, one core each.
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-structure test-assignments test-unit NO_SETUP=1; \
+	$(MAKE) --no-print-directory lint test-structure test-assignments test-unit NO_SETUP=1; \
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-book NO_SETUP=1 JOBS=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+
+# ruff (configured in pyproject.toml): lint the package, tests, tools and notebooks; check the .py formatting.
+lint: setup
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+# Apply the formatter and the safe lint fixes.
+format: setup
+	$(RUFF) format .
+	$(RUFF) check --fix .
 
 test-structure: setup
 	$(PY) -m pytest tests/book -q

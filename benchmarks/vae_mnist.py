@@ -44,6 +44,7 @@ from vaebook.models import VAE, build_mnist_vae  # noqa: E402
 
 # ---- the keras.io reference, as published (https://keras.io/examples/generative/vae/) ------------------------
 
+
 class RefSampling(keras.layers.Layer):
     """Uses (z_mean, z_log_var) to sample z, the vector encoding a digit."""
 
@@ -103,8 +104,7 @@ class KerasIOVAE(keras.Model):
             z_mean, z_log_var = self.encoder(data)
             z = self.sampling([z_mean, z_log_var])
             reconstruction = self.decoder(z)
-            reconstruction_loss = ops.mean(
-                ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
+            reconstruction_loss = ops.mean(ops.sum(keras.losses.binary_crossentropy(data, reconstruction), axis=(1, 2)))
             kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
             kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
             total_loss = reconstruction_loss + kl_loss
@@ -121,13 +121,15 @@ class KerasIOVAE(keras.Model):
         return mean, log_var
 
     def log_likelihood(self, x, z):
-        p = np.clip(ops.convert_to_numpy(self.decoder(np.asarray(z, np.float32))).astype(np.float64),
-                    1e-7, 1 - 1e-7)  # keras.losses.binary_crossentropy clips at epsilon = 1e-7 too
+        p = np.clip(
+            ops.convert_to_numpy(self.decoder(np.asarray(z, np.float32))).astype(np.float64), 1e-7, 1 - 1e-7
+        )  # keras.losses.binary_crossentropy clips at epsilon = 1e-7 too
         x = np.asarray(x, np.float64)
         return (x * np.log(p) + (1 - x) * np.log1p(-p)).reshape(len(x), -1).sum(1)
 
 
 # ---- the benchmark ---------------------------------------------------------------------------------------------
+
 
 def count_params(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
@@ -136,25 +138,37 @@ def count_params(model: keras.Model) -> int:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10, help="training epochs for every model (default 10)")
-    parser.add_argument("--nll-examples", type=int, default=200,
-                        help="test digits for the importance-sampled NLL (default 200; 1000 = all of the subset)")
+    parser.add_argument(
+        "--nll-examples",
+        type=int,
+        default=200,
+        help="test digits for the importance-sampled NLL (default 200; 1000 = all of the subset)",
+    )
     parser.add_argument("--iwae-samples", type=int, default=1000, help="importance samples K (default 1000)")
-    parser.add_argument("--throughput-rounds", type=int, default=10,
-                        help="paired epochs (keras.io, then vaebook, order alternating) for the throughput ratio")
+    parser.add_argument(
+        "--throughput-rounds",
+        type=int,
+        default=10,
+        help="paired epochs (keras.io, then vaebook, order alternating) for the throughput ratio",
+    )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if keras.backend.backend() != "tensorflow":
-        print(f"The keras.io reference is TensorFlow-only; run with KERAS_BACKEND=tensorflow "
-              f"(got {keras.backend.backend()}). Nothing measured.")
+        print(
+            f"The keras.io reference is TensorFlow-only; run with KERAS_BACKEND=tensorflow "
+            f"(got {keras.backend.backend()}). Nothing measured."
+        )
         return
 
     config.set_seed(args.seed)
     x_train, _ = data.load_mnist("train", binarized=True, seed=0)
     x_test, _ = data.load_mnist("test", binarized=True, seed=1)
-    print(f"{len(x_train)} binarized training digits, {len(x_test)} test digits; {args.epochs} epochs, "
-          f"batch {args.batch_size}, Adam 1e-3; backend {keras.backend.backend()}, {os.cpu_count()} CPU cores "
-          f"(shared: throughput is noisy)")
+    print(
+        f"{len(x_train)} binarized training digits, {len(x_test)} test digits; {args.epochs} epochs, "
+        f"batch {args.batch_size}, Adam 1e-3; backend {keras.backend.backend()}, {os.cpu_count()} CPU cores "
+        f"(shared: throughput is noisy)"
+    )
 
     models = {
         "keras.io example": KerasIOVAE(keras_io_encoder(2), keras_io_decoder(2, "sigmoid")),
@@ -167,23 +181,28 @@ def main(argv=None) -> None:
     for epoch in range(args.epochs):  # round robin: every model trains epoch e before any trains epoch e + 1
         for name, model in models.items():
             start = time.perf_counter()
-            model.fit(x_train, epochs=epoch + 1, initial_epoch=epoch, batch_size=args.batch_size, verbose=0,
-                      shuffle=True)
+            model.fit(
+                x_train, epochs=epoch + 1, initial_epoch=epoch, batch_size=args.batch_size, verbose=0, shuffle=True
+            )
             epoch_times[name].append(time.perf_counter() - start)
-        print(f"  epoch {epoch + 1}/{args.epochs}: "
-              + ", ".join(f"{n} {t[-1]:.1f} s" for n, t in epoch_times.items()), flush=True)
+        print(
+            f"  epoch {epoch + 1}/{args.epochs}: " + ", ".join(f"{n} {t[-1]:.1f} s" for n, t in epoch_times.items()),
+            flush=True,
+        )
 
     rows = {}
     for name, model in models.items():
         start = time.perf_counter()
-        nll = -metrics.importance_sampled_log_likelihood(model, x_test[:args.nll_examples],
-                                                         num_samples=args.iwae_samples, seed=1)
-        elbo = metrics.elbo(model, x_test[:args.nll_examples], num_samples=10, seed=1)
+        nll = -metrics.importance_sampled_log_likelihood(
+            model, x_test[: args.nll_examples], num_samples=args.iwae_samples, seed=1
+        )
+        elbo = metrics.elbo(model, x_test[: args.nll_examples], num_samples=10, seed=1)
         times = epoch_times[name][1:] or epoch_times[name]  # the first epoch includes tracing/compilation
         rows[name] = {
             "latent": int(model.encoder.outputs[0].shape[-1]),
             "params": count_params(model),
-            "nll": nll.mean(), "nll_se": nll.std(ddof=1) / np.sqrt(len(nll)) if len(nll) > 1 else float("nan"),
+            "nll": nll.mean(),
+            "nll_se": nll.std(ddof=1) / np.sqrt(len(nll)) if len(nll) > 1 else float("nan"),
             "elbo": elbo.mean(),
             "active": metrics.active_units(model, x_test),
             "ips": len(x_train) / float(np.min(times)),  # best epoch: the least disturbed by other processes
@@ -197,7 +216,7 @@ def main(argv=None) -> None:
     pair = [models["keras.io example"], models["vaebook, same architecture"]]
     for r in range(args.throughput_rounds):
         seconds = {}
-        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+        for i in (0, 1) if r % 2 == 0 else (1, 0):
             start = time.perf_counter()
             pair[i].fit(x_train, epochs=1, batch_size=args.batch_size, verbose=0, shuffle=True)
             seconds[i] = time.perf_counter() - start
@@ -205,23 +224,31 @@ def main(argv=None) -> None:
     ratios = np.array(ratios)
 
     print()
-    print(f"On the first {args.nll_examples} test digits, nats per digit: held-out NLL importance sampled with "
-          f"K = {args.iwae_samples} (± one standard error over digits), −ELBO with 10 samples per digit; active "
-          f"units on all {len(x_test)} test digits.")
+    print(
+        f"On the first {args.nll_examples} test digits, nats per digit: held-out NLL importance sampled with "
+        f"K = {args.iwae_samples} (± one standard error over digits), −ELBO with 10 samples per digit; active "
+        f"units on all {len(x_test)} test digits."
+    )
     header = f"| {'model':<28} | latent | params  | NLL (nats)     | −ELBO (nats) | active units | train images/s |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for name, r in rows.items():
-        print(f"| {name:<28} | {r['latent']:>6} | {r['params']:>7} | {r['nll']:7.2f} ± {r['nll_se']:4.2f} "
-              f"| {-r['elbo']:>12.2f} | {r['active']:>12} | {r['ips']:>14.0f} |")
+        print(
+            f"| {name:<28} | {r['latent']:>6} | {r['params']:>7} | {r['nll']:7.2f} ± {r['nll_se']:4.2f} "
+            f"| {-r['elbo']:>12.2f} | {r['active']:>12} | {r['ips']:>14.0f} |"
+        )
     ref, same, ours = rows["keras.io example"], rows["vaebook, same architecture"], rows["vaebook build_mnist_vae"]
     print()
     print("−ELBO is an upper bound on the NLL: the gap is the IWAE's gain. Ratios and differences:")
-    print(f"  throughput, same architecture: vaebook / keras.io = {same['ips'] / ref['ips']:.2f} from the fastest "
-          f"epochs, {same['ips_median'] / ref['ips_median']:.2f} from the median epochs (goal ≥ 1.0)")
+    print(
+        f"  throughput, same architecture: vaebook / keras.io = {same['ips'] / ref['ips']:.2f} from the fastest "
+        f"epochs, {same['ips_median'] / ref['ips_median']:.2f} from the median epochs (goal ≥ 1.0)"
+    )
     if len(ratios):
-        print(f"  throughput, same architecture, {len(ratios)} paired epochs: median ratio vaebook / keras.io = "
-              f"{np.median(ratios):.2f} (quartiles {np.quantile(ratios, 0.25):.2f}–{np.quantile(ratios, 0.75):.2f})")
+        print(
+            f"  throughput, same architecture, {len(ratios)} paired epochs: median ratio vaebook / keras.io = "
+            f"{np.median(ratios):.2f} (quartiles {np.quantile(ratios, 0.25):.2f}–{np.quantile(ratios, 0.75):.2f})"
+        )
     print(f"  throughput, build_mnist_vae / keras.io = {ours['ips'] / ref['ips']:.2f}")
     print(f"  held-out NLL, keras.io − build_mnist_vae = {ref['nll'] - ours['nll']:.2f} nats (goal ≥ 5)")
     print(f"  held-out NLL, keras.io − vaebook same architecture = {ref['nll'] - same['nll']:.2f} nats")

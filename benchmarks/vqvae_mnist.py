@@ -36,13 +36,13 @@ class ReferenceVectorQuantizer(keras.layers.Layer):
     def __init__(self, num_embeddings, embedding_dim, beta=0.25, **kwargs):
         super().__init__(**kwargs)
         self.num_embeddings, self.embedding_dim, self.beta = num_embeddings, embedding_dim, beta
-        self.embeddings = self.add_weight(shape=(embedding_dim, num_embeddings), initializer="random_uniform",
-                                          trainable=True, name="embeddings_vqvae")
+        self.embeddings = self.add_weight(
+            shape=(embedding_dim, num_embeddings), initializer="random_uniform", trainable=True, name="embeddings_vqvae"
+        )
 
     def get_code_indices(self, flattened):
         similarity = ops.matmul(flattened, self.embeddings)
-        distances = (ops.sum(flattened ** 2, axis=1, keepdims=True) + ops.sum(self.embeddings ** 2, axis=0)
-                     - 2 * similarity)
+        distances = ops.sum(flattened**2, axis=1, keepdims=True) + ops.sum(self.embeddings**2, axis=0) - 2 * similarity
         return ops.argmin(distances, axis=1)
 
     def call(self, x):
@@ -78,8 +78,7 @@ def reference_model(data_variance):
     vaebook_model = build_mnist_vqvae(LATENT_DIM, NUM_EMBEDDINGS)  # the same encoder/decoder layout, fresh weights
     encoder = keras.models.clone_model(vaebook_model.encoder)
     decoder = keras.models.clone_model(vaebook_model.decoder)
-    return ReferenceVQVAE(encoder, decoder, ReferenceVectorQuantizer(NUM_EMBEDDINGS, LATENT_DIM, BETA),
-                          data_variance)
+    return ReferenceVQVAE(encoder, decoder, ReferenceVectorQuantizer(NUM_EMBEDDINGS, LATENT_DIM, BETA), data_variance)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -95,9 +94,11 @@ class EpochTimer(keras.callbacks.Callback):
 
 def evaluate(model, x_test, codes):
     recon = ops.convert_to_numpy(model.predict(x_test, batch_size=256, verbose=0))
-    return {"codes used": float(fraction_of_codes_used(codes, NUM_EMBEDDINGS)),
-            "perplexity": float(code_perplexity(codes, NUM_EMBEDDINGS)),
-            "test MSE": float(np.mean((recon - x_test) ** 2))}
+    return {
+        "codes used": float(fraction_of_codes_used(codes, NUM_EMBEDDINGS)),
+        "perplexity": float(code_perplexity(codes, NUM_EMBEDDINGS)),
+        "test MSE": float(np.mean((recon - x_test) ** 2)),
+    }
 
 
 def main():
@@ -109,8 +110,10 @@ def main():
     x_train = vaebook.data.load_mnist("train")[0] - 0.5
     x_test = vaebook.data.load_mnist("test", verbose=False)[0] - 0.5
     variance = float(np.var(x_train))
-    print(f"backend {keras.backend.backend()}, {len(x_train)} train / {len(x_test)} test digits, "
-          f"{args.epochs} epochs, batch {BATCH}; machine shared with other jobs: throughput is indicative")
+    print(
+        f"backend {keras.backend.backend()}, {len(x_train)} train / {len(x_test)} test digits, "
+        f"{args.epochs} epochs, batch {BATCH}; machine shared with other jobs: throughput is indicative"
+    )
 
     results = {}
     for name in ("reference (keras.io)", "vaebook EMA + restart"):
@@ -118,9 +121,16 @@ def main():
         if name.startswith("reference"):
             model = reference_model(variance)
         else:
-            model = build_mnist_vqvae(LATENT_DIM, NUM_EMBEDDINGS, beta=BETA, ema_decay=0.99, dead_code_threshold=5.0,
-                                      usage_decay=0.8,
-                                      data_variance=variance, seed=args.seed)
+            model = build_mnist_vqvae(
+                LATENT_DIM,
+                NUM_EMBEDDINGS,
+                beta=BETA,
+                ema_decay=0.99,
+                dead_code_threshold=5.0,
+                usage_decay=0.8,
+                data_variance=variance,
+                seed=args.seed,
+            )
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         timer = EpochTimer()
         model.fit(x_train, batch_size=BATCH, epochs=args.epochs, verbose=0, callbacks=[timer], shuffle=True)
@@ -136,12 +146,15 @@ def main():
     print(f"|{'-' * 13}|{'-' * 22}:|{'-' * 23}:|{'-' * 7}:|")
     for key in keys:
         fmt = "{:.1%}" if key == "codes used" else ("{:.5f}" if key == "test MSE" else "{:.1f}")
-        print(f"| {key:<11} | {fmt.format(ref[key]):>20} | {fmt.format(ours[key]):>21} | "
-              f"{ours[key] / ref[key]:>6.2f} |")
+        print(
+            f"| {key:<11} | {fmt.format(ref[key]):>20} | {fmt.format(ours[key]):>21} | {ours[key] / ref[key]:>6.2f} |"
+        )
     goal_usage = ours["codes used"] >= 0.9
     goal_mse = ours["test MSE"] < ref["test MSE"]
-    print(f"\ngoal >= 90% codes used: {'met' if goal_usage else 'NOT met'}; "
-          f"goal lower MSE than reference: {'met' if goal_mse else 'NOT met'}")
+    print(
+        f"\ngoal >= 90% codes used: {'met' if goal_usage else 'NOT met'}; "
+        f"goal lower MSE than reference: {'met' if goal_mse else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ def _bar(width: int, shear: float = 0.0, length: int = 20, size: int = 28) -> np
     for r in range(top, top + length):
         offset = shear * ((size - 1) / 2 - r)  # rows above the centre move right when shear > 0
         left = int(round(size / 2 - width / 2 + offset))
-        img[r, left:left + width] = 1.0
+        img[r, left : left + width] = 1.0
     return img
 
 
@@ -59,12 +59,15 @@ def test_slant_of_empty_image_is_zero():
 
 
 @pytest.mark.parametrize("fn", [attributes.stroke_thickness, attributes.slant])
-@pytest.mark.parametrize("bad, match", [
-    (np.zeros((28, 28)), "single image"),
-    (np.zeros((2, 28, 28, 3)), r"\(N, H, W\)"),
-    (np.full((1, 4, 4), 2.0), r"\[0, 1\]"),
-    (np.full((1, 4, 4), np.nan), r"\[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.zeros((28, 28)), "single image"),
+        (np.zeros((2, 28, 28, 3)), r"\(N, H, W\)"),
+        (np.full((1, 4, 4), 2.0), r"\[0, 1\]"),
+        (np.full((1, 4, 4), np.nan), r"\[0, 1\]"),
+    ],
+)
 def test_bad_images_raise(fn, bad, match):
     with pytest.raises(ValueError, match=match):
         fn(bad)
@@ -80,12 +83,15 @@ def test_attribute_vector_is_mean_high_minus_mean_low():
     assert np.argmax(np.abs(v)) == 1 and v[1] > 0
 
 
-@pytest.mark.parametrize("codes, values, fraction, match", [
-    (np.zeros(5), np.zeros(5), 0.2, r"\(N, d\)"),
-    (np.zeros((5, 2)), np.zeros(4), 0.2, "must have shape"),
-    (np.zeros((5, 2)), np.zeros(5), 0.7, r"\(0, 0.5\]"),
-    (np.zeros((3, 2)), np.zeros(3), 0.2, "no example"),
-])
+@pytest.mark.parametrize(
+    "codes, values, fraction, match",
+    [
+        (np.zeros(5), np.zeros(5), 0.2, r"\(N, d\)"),
+        (np.zeros((5, 2)), np.zeros(4), 0.2, "must have shape"),
+        (np.zeros((5, 2)), np.zeros(5), 0.7, r"\(0, 0.5\]"),
+        (np.zeros((3, 2)), np.zeros(3), 0.2, "no example"),
+    ],
+)
 def test_attribute_vector_rejects_bad_input(codes, values, fraction, match):
     with pytest.raises(ValueError, match=match):
         attributes.attribute_vector(codes, values, fraction)

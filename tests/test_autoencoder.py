@@ -5,9 +5,17 @@ import numpy as np
 import pytest
 
 from vaebook import autodiff
-from vaebook.models import (Autoencoder, ContractiveAutoencoder, DenoisingAutoencoder, SparseAutoencoder,
-                            build_contractive_autoencoder, build_conv_autoencoder, build_dense_autoencoder,
-                            build_linear_autoencoder, squared_reconstruction_error)
+from vaebook.models import (
+    Autoencoder,
+    ContractiveAutoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+    build_contractive_autoencoder,
+    build_conv_autoencoder,
+    build_dense_autoencoder,
+    build_linear_autoencoder,
+)
+from vaebook.metrics import squared_reconstruction_error
 
 
 def _images(n=64, seed=0):
@@ -60,20 +68,22 @@ def test_linear_autoencoder_is_linear():
 
 
 def test_denoising_corrupts_only_in_training():
-    model = build_dense_autoencoder((8, 8, 1), code_dim=3, hidden=(16,), model_class=DenoisingAutoencoder,
-                                    noise_level=0.5, seed=1)
+    model = build_dense_autoencoder(
+        (8, 8, 1), code_dim=3, hidden=(16,), model_class=DenoisingAutoencoder, noise_level=0.5, seed=1
+    )
     x = _images(4)
     clean = keras.ops.convert_to_numpy(model.decoder(model.encoder(x)))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x, training=False)), clean, atol=1e-6)
     assert np.abs(keras.ops.convert_to_numpy(model(x, training=True)) - clean).max() > 1e-3
     corrupted = keras.ops.convert_to_numpy(model.corrupt(x))
     assert corrupted.min() >= 0 and corrupted.max() <= 1  # clipped to the image range
-    assert 0.2 < np.abs(corrupted - x).mean() < 0.5       # noise of std 0.5, partly clipped
+    assert 0.2 < np.abs(corrupted - x).mean() < 0.5  # noise of std 0.5, partly clipped
 
 
 def test_masking_noise_zeroes_about_the_right_fraction():
-    model = build_dense_autoencoder((8, 8, 1), code_dim=3, model_class=DenoisingAutoencoder,
-                                    corruption="mask", noise_level=0.3, seed=2)
+    model = build_dense_autoencoder(
+        (8, 8, 1), code_dim=3, model_class=DenoisingAutoencoder, corruption="mask", noise_level=0.3, seed=2
+    )
     x = np.ones((200, 8, 8, 1), "float32")
     zeroed = 1.0 - keras.ops.convert_to_numpy(model.corrupt(x)).mean()
     # 12800 Bernoulli(0.3) draws: standard error 0.004; 5 standard errors
@@ -83,24 +93,28 @@ def test_masking_noise_zeroes_about_the_right_fraction():
 def test_denoising_training_reduces_loss():
     keras.utils.set_random_seed(0)
     x = _images(128)
-    model = build_dense_autoencoder((8, 8, 1), code_dim=8, model_class=DenoisingAutoencoder, noise_level=0.2,
-                                    seed=0)
+    model = build_dense_autoencoder((8, 8, 1), code_dim=8, model_class=DenoisingAutoencoder, noise_level=0.2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     loss = model.fit(x, epochs=6, batch_size=32, verbose=0).history["loss"]
     assert loss[-1] < loss[0]
 
 
 def test_sparse_penalty_is_l1_of_code_times_weight():
-    model = build_dense_autoencoder((8, 8, 1), code_dim=5, code_activation="relu", model_class=SparseAutoencoder,
-                                    sparsity_weight=0.1)
+    model = build_dense_autoencoder(
+        (8, 8, 1), code_dim=5, code_activation="relu", model_class=SparseAutoencoder, sparsity_weight=0.1
+    )
     x = _images(6)
     code = model.encode(x)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.activity_penalty(x)),
-                               0.1 * np.abs(code).sum(axis=1).mean(), rtol=1e-5)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.activity_penalty(x)), 0.1 * np.abs(code).sum(axis=1).mean(), rtol=1e-5
+    )
     y_pred = model(x)
     plain = np.mean(np.sum((x - keras.ops.convert_to_numpy(y_pred)) ** 2, axis=(1, 2, 3)))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.compute_loss(x=x, y_pred=y_pred)),
-                               plain + 0.1 * np.abs(code).sum(axis=1).mean(), rtol=1e-5)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model.compute_loss(x=x, y_pred=y_pred)),
+        plain + 0.1 * np.abs(code).sum(axis=1).mean(),
+        rtol=1e-5,
+    )
 
 
 def test_contractive_penalty_equals_autodiff_jacobian():
@@ -109,7 +123,7 @@ def test_contractive_penalty_equals_autodiff_jacobian():
     closed = keras.ops.convert_to_numpy(model.jacobian_penalty(x))
     for b in range(3):
         jac = autodiff.jacobian(lambda t: model.encoder(keras.ops.reshape(t, (1, 3, 2, 1)))[0], x[b])
-        np.testing.assert_allclose(closed[b], np.sum(jac ** 2), rtol=1e-4)
+        np.testing.assert_allclose(closed[b], np.sum(jac**2), rtol=1e-4)
 
 
 def test_contractive_rejects_other_encoders():
@@ -133,15 +147,19 @@ def test_bad_input_is_named():
         build_dense_autoencoder((8, 8, 1), model_class=SparseAutoencoder, sparsity_weight=-1.0)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: build_dense_autoencoder((8, 8, 1), code_dim=3, hidden=(16,)),
-    lambda: build_conv_autoencoder((8, 8, 1), code_dim=3, filters=(4, 8)),
-    lambda: build_linear_autoencoder((8, 8, 1), code_dim=3),
-    lambda: build_dense_autoencoder((8, 8, 1), code_dim=3, model_class=DenoisingAutoencoder, corruption="mask",
-                                    noise_level=0.25, seed=3),
-    lambda: build_dense_autoencoder((8, 8, 1), code_dim=3, model_class=SparseAutoencoder, sparsity_weight=0.01),
-    lambda: build_contractive_autoencoder((8, 8, 1), code_dim=3, contraction_weight=0.2),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: build_dense_autoencoder((8, 8, 1), code_dim=3, hidden=(16,)),
+        lambda: build_conv_autoencoder((8, 8, 1), code_dim=3, filters=(4, 8)),
+        lambda: build_linear_autoencoder((8, 8, 1), code_dim=3),
+        lambda: build_dense_autoencoder(
+            (8, 8, 1), code_dim=3, model_class=DenoisingAutoencoder, corruption="mask", noise_level=0.25, seed=3
+        ),
+        lambda: build_dense_autoencoder((8, 8, 1), code_dim=3, model_class=SparseAutoencoder, sparsity_weight=0.01),
+        lambda: build_contractive_autoencoder((8, 8, 1), code_dim=3, contraction_weight=0.2),
+    ],
+)
 def test_keras_file_round_trip(tmp_path, make):
     keras.utils.set_random_seed(0)
     model = make()
@@ -160,12 +178,13 @@ def test_keras_file_round_trip(tmp_path, make):
 
 
 def test_psnr():
-    from vaebook.models import peak_signal_to_noise_ratio
+    from vaebook.metrics import peak_signal_to_noise_ratio
 
     x = np.zeros((2, 4, 4, 1))
     assert peak_signal_to_noise_ratio(x, x) == float("inf")
-    np.testing.assert_allclose(peak_signal_to_noise_ratio(x, x + 0.1), 20.0)      # MSE 0.01 -> 20 dB
-    np.testing.assert_allclose(peak_signal_to_noise_ratio(x, x + 0.05) - peak_signal_to_noise_ratio(x, x + 0.1),
-                               20 * np.log10(2))                                     # halving the error: +6.02 dB
+    np.testing.assert_allclose(peak_signal_to_noise_ratio(x, x + 0.1), 20.0)  # MSE 0.01 -> 20 dB
+    np.testing.assert_allclose(
+        peak_signal_to_noise_ratio(x, x + 0.05) - peak_signal_to_noise_ratio(x, x + 0.1), 20 * np.log10(2)
+    )  # halving the error: +6.02 dB
     with pytest.raises(ValueError, match="same shape"):
         peak_signal_to_noise_ratio(x, x[:1])

@@ -4,13 +4,16 @@ import numpy as np
 import pytest
 
 from vaebook.data import load_mnist
-from vaebook.models import build_mnist_classifier, classifier_score, classify, train_mnist_classifier
+from vaebook.metrics import classifier_score
+from vaebook.models import build_mnist_classifier, classify, train_mnist_classifier
 
 
 @pytest.fixture(scope="module")
 def digits():
-    x, y = load_mnist("train", verbose=False)
-    xt, yt = load_mnist("test", verbose=False)
+    with pytest.MonkeyPatch.context() as patch:  # the offline subset: no network probe, nothing leaks out
+        patch.setenv("VAEBOOK_DATA", "subset")
+        x, y = load_mnist("train", verbose=False)
+        xt, yt = load_mnist("test", verbose=False)
     return x[:1200], y[:1200], xt[:500], yt[:500]
 
 
@@ -44,7 +47,7 @@ class _Fixed:  # a "classifier" with given probabilities, to check the score's f
 
 def test_classifier_score_formula():
     x = np.zeros((4, 28, 28, 1), np.float32)
-    assert classifier_score(_Fixed(np.eye(4)), x) == pytest.approx(4.0)             # certain and diverse
+    assert classifier_score(_Fixed(np.eye(4)), x) == pytest.approx(4.0)  # certain and diverse
     assert classifier_score(_Fixed(np.tile([[1, 0, 0, 0]], (4, 1))), x) == pytest.approx(1.0)  # always one class
     p = np.array([[0.7, 0.3], [0.2, 0.8], [0.5, 0.5], [0.9, 0.1]])
     marginal = p.mean(0)
@@ -69,15 +72,19 @@ def test_keras_round_trip(tmp_path, digits):
     path = tmp_path / "classifier.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(xt[:16], verbose=0), model.predict(xt[:16], verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(xt[:16], verbose=0), model.predict(xt[:16], verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"num_classes": 1}, "num_classes"),
-    ({"filters": (0, 4)}, "filters"),
-    ({"dropout": 1.0}, "dropout"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"num_classes": 1}, "num_classes"),
+        ({"filters": (0, 4)}, "filters"),
+        ({"dropout": 1.0}, "dropout"),
+    ],
+)
 def test_bad_build_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_mnist_classifier(**kwargs)

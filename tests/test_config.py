@@ -72,10 +72,24 @@ def test_bootstrap_is_quiet_on_stderr(backend):
     import subprocess
     import sys
 
-    code = ("import vaebook; vaebook.config.set_seed(0); print(vaebook.config.environment_report()); "
-            "import keras; keras.ops.sum(keras.random.normal((3,)))")
+    code = (
+        "import vaebook; vaebook.config.set_seed(0); print(vaebook.config.environment_report()); "
+        "import keras; keras.ops.sum(keras.random.normal((3,)))"
+    )
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "VAEBOOK_PROFILE": "smoke"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"backend: {backend}" in result.stdout
     assert "absl" not in result.stderr and "cuda" not in result.stderr.lower(), result.stderr
+
+
+@pytest.mark.parametrize("other", ["jax", "torch"])
+def test_start_up_does_not_import_tensorflow_on_other_backends(other):
+    import os
+    import subprocess
+    import sys
+
+    code = "from vaebook import config; config.import_keras_quietly(); import sys; print('tensorflow' in sys.modules)"
+    env = {**os.environ, "KERAS_BACKEND": other, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr

@@ -60,9 +60,13 @@ def test_local_keras_copy_is_used_first(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     (tmp_path / "datasets").mkdir()
     rng = np.random.default_rng(0)
-    np.savez(tmp_path / "datasets" / "mnist.npz",
-             x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), y_train=np.arange(6),
-             x_test=rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), y_test=np.arange(2))
+    np.savez(
+        tmp_path / "datasets" / "mnist.npz",
+        x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        y_train=np.arange(6),
+        x_test=rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
+        y_test=np.arange(2),
+    )
     monkeypatch.setattr(data, "network_answers", lambda *a, **k: pytest.fail("no probe when a local copy exists"))
     x, y = data.load_mnist("train", verbose=False)
     assert x.shape == (6, 28, 28, 1) and x.max() <= 1.0 and "local Keras copy" in data.data_source()

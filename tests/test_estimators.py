@@ -56,8 +56,11 @@ def test_pathwise_is_exact_for_a_linear_objective_in_the_mean():
 def test_a_constant_baseline_keeps_the_mean_and_lowers_the_variance():
     eps = _eps(2000, 4, seed=3)
     plain = np.asarray(ops.convert_to_numpy(score_function_gradient(square, MEAN, STD, eps=eps)[0]))
-    based = np.asarray(ops.convert_to_numpy(
-        score_function_gradient(square, MEAN, STD, eps=eps, baseline=float(np.sum(MEAN**2 + STD**2)))[0]))
+    based = np.asarray(
+        ops.convert_to_numpy(
+            score_function_gradient(square, MEAN, STD, eps=eps, baseline=float(np.sum(MEAN**2 + STD**2)))[0]
+        )
+    )
     _unbiased(based, 2 * MEAN)
     assert np.all(based.var(axis=0) < plain.var(axis=0))
 
@@ -69,11 +72,14 @@ def test_fresh_noise_is_drawn_with_num_samples_and_seed():
     np.testing.assert_allclose(ops.convert_to_numpy(a), ops.convert_to_numpy(b))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(num_samples=0), "num_samples must be a positive integer"),
-    (dict(), "num_samples must be a positive integer"),
-    (dict(eps=np.zeros((4, 2), "float32")), "eps must have shape"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(num_samples=0), "num_samples must be a positive integer"),
+        (dict(), "num_samples must be a positive integer"),
+        (dict(eps=np.zeros((4, 2), "float32")), "eps must have shape"),
+    ],
+)
 def test_bad_noise_is_a_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         score_function_gradient(square, MEAN, STD, **kwargs)

@@ -20,8 +20,9 @@ def test_reference_matches_sklearn():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(50, 5)), rng.normal(size=(7, 5))
     pca = PCA(2).fit(a)
-    np.testing.assert_allclose(pca_reconstruction_reference(a, b, 2), pca.inverse_transform(pca.transform(b)),
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        pca_reconstruction_reference(a, b, 2), pca.inverse_transform(pca.transform(b)), atol=1e-10
+    )
 
 
 def test_forgetting_the_mean_is_explained():

@@ -32,5 +32,5 @@ def test_sigmoid_backward():
     assert "σ(z) only" in str(check_sigmoid_backward(lambda g, z: g * sig(z)))
     assert "incoming gradient" in str(check_sigmoid_backward(lambda g, z: sig(z) * (1 - sig(z))))
     report = str(check_sigmoid_backward(lambda g, z: 1 / 0))
-    assert "ZeroDivisionError" in report and "no result" not in report   # one line for one failure
+    assert "ZeroDivisionError" in report and "no result" not in report  # one line for one failure
     assert "not an array" in str(check_sigmoid_backward(lambda g, z: np.full(z.shape, "x")))

@@ -46,8 +46,12 @@ def test_estimator_mistakes_are_named():
         z = mean + np.exp(0.5 * log_var) * eps
         return np.mean(log_joint(z) - 0.5 * np.sum(LOG_2PI + log_var + eps**2, axis=-1))
 
-    for fn, message in [(no_entropy, "subtract log q(z)"), (variance_as_std, "exp(log_var / 2), not exp(log_var)"),
-                        (per_sample, "not one value per sample"), (plus_log_q, "sign of log q is flipped")]:
+    for fn, message in [
+        (no_entropy, "subtract log q(z)"),
+        (variance_as_std, "exp(log_var / 2), not exp(log_var)"),
+        (per_sample, "not one value per sample"),
+        (plus_log_q, "sign of log q is flipped"),
+    ]:
         report = check_elbo_estimate(fn)
         assert not report and message in str(report), (message, str(report))
 

@@ -5,8 +5,12 @@ import keras
 import numpy as np
 import pytest
 
-from vaebook.exercises import (check_attribute_vector, check_conditional_input, check_importance_weighted_bound,
-                               check_negative_elbo)
+from vaebook.exercises import (
+    check_attribute_vector,
+    check_conditional_input,
+    check_importance_weighted_bound,
+    check_negative_elbo,
+)
 
 # --- chapter 7: the negative ELBO ---------------------------------------------------------------------------------
 
@@ -37,14 +41,17 @@ def test_negative_elbo_passes_correct_solutions(fn):
     assert report.passed, str(report)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda x, l, m, v: _nll(x, l) / 784 + _kl(m, v), "β = 784"),
-    (lambda x, l, m, v: _nll(x, l), "KL term is missing"),
-    (lambda x, l, m, v: _nll(x, l) - _kl(m, v), "wrong sign"),
-    (lambda x, l, m, v: -(_nll(x, l) + _kl(m, v)), "sign is flipped"),
-    (lambda x, l, m, v: np.mean(_nll(x, l) + _kl(m, v)), "one value per example"),
-    (lambda x, l, m, v: _nll(x, l) + _kl(m, v) + 1.0, "got"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda x, logits, m, v: _nll(x, logits) / 784 + _kl(m, v), "β = 784"),
+        (lambda x, logits, m, v: _nll(x, logits), "KL term is missing"),
+        (lambda x, logits, m, v: _nll(x, logits) - _kl(m, v), "wrong sign"),
+        (lambda x, logits, m, v: -(_nll(x, logits) + _kl(m, v)), "sign is flipped"),
+        (lambda x, logits, m, v: np.mean(_nll(x, logits) + _kl(m, v)), "one value per example"),
+        (lambda x, logits, m, v: _nll(x, logits) + _kl(m, v) + 1.0, "got"),
+    ],
+)
 def test_negative_elbo_explains_mistakes(wrong, message):
     report = check_negative_elbo(wrong)
     assert not report.passed
@@ -92,12 +99,15 @@ def test_iw_bound_passes_correct_solutions(fn):
     assert report.passed, str(report)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda w: w.mean(axis=0), "that is the ELBO"),
-    (lambda w: iw_numpy(w) + np.log(w.shape[0]), "subtract log k"),
-    (lambda w: iw_numpy(w.T), "axis 0"),
-    (lambda w: np.log(np.mean(np.exp(w), axis=0)), "log-sum-exp"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda w: w.mean(axis=0), "that is the ELBO"),
+        (lambda w: iw_numpy(w) + np.log(w.shape[0]), "subtract log k"),
+        (lambda w: iw_numpy(w.T), "axis 0"),
+        (lambda w: np.log(np.mean(np.exp(w), axis=0)), "log-sum-exp"),
+    ],
+)
 def test_iw_bound_explains_mistakes(wrong, message):
     with np.errstate(all="ignore"):
         report = check_importance_weighted_bound(wrong)
@@ -124,13 +134,16 @@ def test_attribute_vector_passes_a_correct_solution():
     assert report.passed, str(report)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda c, v, f: -attr_numpy(c, v, f), "sign is flipped"),
-    (lambda c, v, f: c[v > np.median(v)].mean(0) - c[v <= np.median(v)].mean(0), "median"),
-    (lambda c, v, f: c[np.argsort(v)[-int(f * len(v)):]].mean(0), "subtract the mean of the low group"),
-    (lambda c, v, f: attr_numpy(c, v, 0.25), "fraction argument"),
-    (lambda c, v, f: attr_numpy(c, v, f)[:2], "shape"),
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda c, v, f: -attr_numpy(c, v, f), "sign is flipped"),
+        (lambda c, v, f: c[v > np.median(v)].mean(0) - c[v <= np.median(v)].mean(0), "median"),
+        (lambda c, v, f: c[np.argsort(v)[-int(f * len(v)) :]].mean(0), "subtract the mean of the low group"),
+        (lambda c, v, f: attr_numpy(c, v, 0.25), "fraction argument"),
+        (lambda c, v, f: attr_numpy(c, v, f)[:2], "shape"),
+    ],
+)
 def test_attribute_vector_explains_mistakes(wrong, message):
     report = check_attribute_vector(wrong)
     assert not report.passed
@@ -160,12 +173,15 @@ def test_conditional_input_passes_correct_solutions(fn):
     assert report.passed, str(report)
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda z, y, n: np.concatenate([z, y[:, None]], axis=1), "one-hot"),
-    (lambda z, y, n: np.concatenate([np.eye(n)[y], z], axis=1), "z first"),
-    (lambda z, y, n: np.concatenate([z, np.eye(n)[(y + 1) % n]], axis=1), "got"),
-    (lambda z, y, n: undefined_name, "NameError"),  # noqa: F821
-])
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda z, y, n: np.concatenate([z, y[:, None]], axis=1), "one-hot"),
+        (lambda z, y, n: np.concatenate([np.eye(n)[y], z], axis=1), "z first"),
+        (lambda z, y, n: np.concatenate([z, np.eye(n)[(y + 1) % n]], axis=1), "got"),
+        (lambda z, y, n: undefined_name, "NameError"),  # noqa: F821
+    ],
+)
 def test_conditional_input_explains_mistakes(wrong, message):
     report = check_conditional_input(wrong)
     assert not report.passed

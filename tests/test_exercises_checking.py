@@ -5,7 +5,7 @@ from vaebook.exercises import Checker, CheckReport
 
 def test_a_correct_function_passes():
     checker = Checker("square")
-    checker.close(checker.call(lambda x: x ** 2, np.arange(3.0)), [0.0, 1.0, 4.0], "squares")
+    checker.close(checker.call(lambda x: x**2, np.arange(3.0)), [0.0, 1.0, 4.0], "squares")
     report = checker.report()
     assert isinstance(report, CheckReport) and report and "All checks passed" in str(report)
 

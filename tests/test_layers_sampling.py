@@ -34,7 +34,8 @@ def test_log_variance_is_clamped():
     log_var = np.array([[1e4, 1e4], [-1e4, -1e4]], np.float32)  # exp would overflow / underflow
     z = keras.ops.convert_to_numpy(Sampling(seed=1)([mean, log_var]))
     assert np.all(np.isfinite(z))
-    assert np.all(np.abs(z[0]) < 10 * np.exp(0.5 * LOG_VAR_MAX)) and np.all(np.abs(z[1]) < np.exp(0.5 * LOG_VAR_MIN) * 10)
+    assert np.all(np.abs(z[0]) < 10 * np.exp(0.5 * LOG_VAR_MAX))
+    assert np.all(np.abs(z[1]) < np.exp(0.5 * LOG_VAR_MIN) * 10)
     assert LOG_VAR_MIN == -30.0 and LOG_VAR_MAX == 20.0
 
 
@@ -44,9 +45,12 @@ def test_gradients_flow_through_sampling(backend):
     log_var = keras.layers.Dense(2, name="log_var")(inputs)
     z = Sampling(seed=0)([mean, log_var])
     model = keras.Model(inputs, z)
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse",
-                  # XLA on TensorFlow and JAX; torch.compile costs ~45 s of compilation on a CPU, so eager there
-                  jit_compile=backend != "torch")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss="mse",
+        # XLA on TensorFlow and JAX; torch.compile costs ~45 s of compilation on a CPU, so eager there
+        jit_compile=backend != "torch",
+    )
     before = [w.copy() for w in model.get_weights()]
     x = np.random.default_rng(0).normal(size=(64, 3)).astype(np.float32)
     model.fit(x, np.ones((64, 2), np.float32), epochs=1, batch_size=32, verbose=0)

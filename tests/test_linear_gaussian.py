@@ -6,9 +6,13 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from vaebook import losses
-from vaebook.models import (VAE, build_linear_gaussian_vae, linear_gaussian_log_marginal,
-                            linear_gaussian_optimal_diagonal_posterior, linear_gaussian_posterior,
-                            linear_gaussian_sample)
+from vaebook.linear_gaussian import (
+    linear_gaussian_log_marginal,
+    linear_gaussian_optimal_diagonal_posterior,
+    linear_gaussian_posterior,
+    linear_gaussian_sample,
+)
+from vaebook.models import VAE, build_linear_gaussian_vae
 
 RNG = np.random.default_rng(0)
 W = RNG.normal(size=(5, 2))
@@ -34,8 +38,7 @@ def test_posterior_matches_gaussian_conditioning():
     log_px_z = multivariate_normal(np.zeros(5), SIGMA**2 * np.eye(5)).logpdf(x - z @ W.T - B)
     log_pz = multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z)
     log_post = np.array([multivariate_normal(m, cov).logpdf(zi) for m, zi in zip(mean, z)])
-    np.testing.assert_allclose(log_px_z + log_pz - log_post, linear_gaussian_log_marginal(x, W, B, SIGMA),
-                               rtol=1e-9)
+    np.testing.assert_allclose(log_px_z + log_pz - log_post, linear_gaussian_log_marginal(x, W, B, SIGMA), rtol=1e-9)
 
 
 def test_vae_with_orthogonal_W_has_the_exact_posterior():
@@ -49,8 +52,11 @@ def test_vae_with_orthogonal_W_has_the_exact_posterior():
     np.testing.assert_allclose(np.exp(log_var[0]), np.diag(exact_cov), rtol=1e-4)
     # then log p(x|z) + log p(z) − log q(z|x) equals log p(x) for every z (the VAE's Gaussian decoder is exact)
     z = (mean + RNG.normal(size=mean.shape)).astype(np.float32)
-    log_w = (vae.log_likelihood(x, z) + keras.ops.convert_to_numpy(losses.standard_normal_log_prob(z))
-             - keras.ops.convert_to_numpy(losses.gaussian_log_prob(z, mean, log_var)))
+    log_w = (
+        vae.log_likelihood(x, z)
+        + keras.ops.convert_to_numpy(losses.standard_normal_log_prob(z))
+        - keras.ops.convert_to_numpy(losses.gaussian_log_prob(z, mean, log_var))
+    )
     np.testing.assert_allclose(log_w, linear_gaussian_log_marginal(x, W_orth, B, SIGMA), rtol=1e-4)
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from vaebook import metrics
-from vaebook.models import (build_linear_gaussian_vae, linear_gaussian_log_marginal, linear_gaussian_posterior,
-                            linear_gaussian_sample)
+from vaebook.linear_gaussian import linear_gaussian_log_marginal, linear_gaussian_posterior, linear_gaussian_sample
+from vaebook.models import build_linear_gaussian_vae
 
 RNG = np.random.default_rng(0)
 W = RNG.normal(size=(6, 2)) * np.array([1.5, 1.0])
@@ -47,8 +47,10 @@ def test_elbo_is_below_the_exact_log_likelihood(model_and_data):
 def test_iwae_matches_the_exact_log_likelihood_and_is_above_the_elbo(model_and_data):
     vae, x, exact = model_and_data
     elbo = metrics.elbo(vae, x, num_samples=200)
-    iwae = {k: metrics.importance_sampled_log_likelihood(vae, x, num_samples=k, batch_size=256, seed=3)
-            for k in (1, 10, 1000)}
+    iwae = {
+        k: metrics.importance_sampled_log_likelihood(vae, x, num_samples=k, batch_size=256, seed=3)
+        for k in (1, 10, 1000)
+    }
     # K = 1 is an unbiased one-sample estimate of the ELBO: agreement within 4 standard errors over 40 examples
     diff = iwae[1] - elbo
     assert abs(diff.mean()) < 4 * diff.std() / np.sqrt(len(diff)) + 1e-3, (diff.mean(), diff.std())

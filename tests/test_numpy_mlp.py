@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from vaebook import autodiff
-from vaebook.models import NumpyMLP, gradient_descent, keras_mlp_loss
+from vaebook.models import NumpyMLP, keras_mlp_loss
+from vaebook.optimization import gradient_descent
 
 
 def _data(n=20, d=5, k=3, seed=0):
@@ -36,8 +37,9 @@ def test_backward_equals_backend_autodiff(activation):
     x, y = _data()
     mlp = NumpyMLP((5, 6, 4, 3), activation=activation, seed=2)
     loss, grads = mlp.loss_and_gradients(x, y)
-    value, auto = autodiff.value_and_gradient(lambda *p: keras_mlp_loss(x, y, *p, activation=activation),
-                                              *mlp.flat_params())
+    value, auto = autodiff.value_and_gradient(
+        lambda *p: keras_mlp_loss(x, y, *p, activation=activation), *mlp.flat_params()
+    )
     np.testing.assert_allclose(value, loss, rtol=1e-5)
     for hand, a in zip([g for pair in grads for g in pair], auto):
         np.testing.assert_allclose(a, hand, rtol=1e-3, atol=1e-6)  # float32 autodiff vs float64 by hand

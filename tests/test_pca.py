@@ -8,12 +8,12 @@ from vaebook.pca import fit_pca, principal_angles
 
 def test_pca_on_points_with_a_known_direction():
     t = np.linspace(-1, 1, 11)
-    x = np.stack([3 * t, 4 * t], axis=1) / 5 + 2.0          # on the line through (2, 2) with direction (0.6, 0.8)
+    x = np.stack([3 * t, 4 * t], axis=1) / 5 + 2.0  # on the line through (2, 2) with direction (0.6, 0.8)
     pca = fit_pca(x, 1)
     np.testing.assert_allclose(pca.components[:, 0], [0.6, 0.8], atol=1e-12)
     np.testing.assert_allclose(pca.reconstruct(x), x, atol=1e-12)
     np.testing.assert_allclose(pca.mean, [2.0, 2.0])
-    np.testing.assert_allclose(pca.eigenvalues[0], np.mean(t ** 2))
+    np.testing.assert_allclose(pca.eigenvalues[0], np.mean(t**2))
 
 
 def test_pca_error_is_the_sum_of_the_dropped_eigenvalues_and_beats_random_subspaces():
@@ -30,8 +30,9 @@ def test_pca_error_is_the_sum_of_the_dropped_eigenvalues_and_beats_random_subspa
 
 def test_principal_angles():
     e = np.eye(4)
-    np.testing.assert_allclose(principal_angles(e[:, :2], e[:, :2] @ np.array([[1.0, 2.0], [3.0, -1.0]])), 0,
-                               atol=1e-7)                      # same span, different basis
+    np.testing.assert_allclose(
+        principal_angles(e[:, :2], e[:, :2] @ np.array([[1.0, 2.0], [3.0, -1.0]])), 0, atol=1e-7
+    )  # same span, different basis
     np.testing.assert_allclose(principal_angles(e[:, :2], e[:, 2:]), [np.pi / 2] * 2)
     tilted = np.stack([np.array([np.cos(0.3), 0, np.sin(0.3), 0]), e[:, 1]], axis=1)
     np.testing.assert_allclose(principal_angles(e[:, :2], tilted), [0.0, 0.3], atol=1e-7)

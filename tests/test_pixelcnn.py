@@ -43,9 +43,15 @@ def test_learns_the_marginal_and_sampling_draws_from_it():
     freq = np.bincount(samples.ravel(), minlength=4) / samples.size
     # 768 draws: the standard error of a frequency is at most 0.018; allow 4 of them
     np.testing.assert_allclose(freq, p, atol=0.075)
-    np.testing.assert_allclose(prior.log_prob(codes[:4]), -ops.convert_to_numpy(
-        ops.sum(keras.losses.sparse_categorical_crossentropy(codes[:4], prior(codes[:4]), from_logits=True),
-                axis=(1, 2))), rtol=1e-5)
+    np.testing.assert_allclose(
+        prior.log_prob(codes[:4]),
+        -ops.convert_to_numpy(
+            ops.sum(
+                keras.losses.sparse_categorical_crossentropy(codes[:4], prior(codes[:4]), from_logits=True), axis=(1, 2)
+            )
+        ),
+        rtol=1e-5,
+    )
 
 
 def test_keras_round_trip(tmp_path):

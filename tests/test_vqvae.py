@@ -29,14 +29,16 @@ def test_fit_improves_reconstructions_and_logs_usage(ema):
     assert history["reconstruction_loss"][-1] < 0.8 * history["reconstruction_loss"][0]
     assert set(history) >= {"loss", "reconstruction_loss", "vq_loss", "perplexity", "codes_used"}
     assert 1.0 <= history["perplexity"][-1] <= 8.0 and 0 < history["codes_used"][-1] <= 1.0
-    np.testing.assert_allclose(np.array(history["loss"]),
-                               np.array(history["reconstruction_loss"]) + np.array(history["vq_loss"]), rtol=1e-4)
+    np.testing.assert_allclose(
+        np.array(history["loss"]), np.array(history["reconstruction_loss"]) + np.array(history["vq_loss"]), rtol=1e-4
+    )
 
 
 def test_loss_is_reconstruction_plus_quantizer_loss():
     keras.utils.set_random_seed(0)
-    model = build_mnist_vqvae(latent_dim=4, num_embeddings=8, filters=(4, 8), ema_decay=None,
-                              dead_code_threshold=None, data_variance=0.5)
+    model = build_mnist_vqvae(
+        latent_dim=4, num_embeddings=8, filters=(4, 8), ema_decay=None, dead_code_threshold=None, data_variance=0.5
+    )
     x = _images(4)
     y_pred = model(x, training=True)
     loss = float(ops.convert_to_numpy(model.compute_loss(x, None, y_pred, training=True)))

@@ -38,9 +38,11 @@ def _yaml_value(text: str, section: str, key: str) -> str:
 def bootstrap_source(config_path: Path = ROOT / "_config.yml") -> str:
     """The bootstrap cell's source, with the repository URL and branch taken from _config.yml."""
     text = config_path.read_text()
-    return BOOTSTRAP_TEMPLATE.read_text().format(
-        repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch")
-    ).rstrip("\n")
+    return (
+        BOOTSTRAP_TEMPLATE.read_text()
+        .format(repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch"))
+        .rstrip("\n")
+    )
 
 
 def cell_source(cell: dict) -> str:
@@ -65,8 +67,11 @@ def check_notebook(path: Path, bootstrap: str | None = None) -> list[str]:
         return [f"{path}: not a readable notebook ({err})"]
     cells = nb.get("cells", [])
     code = [c for c in cells if c.get("cell_type") == "code"]
-    with_output = [i for i, c in enumerate(cells)
-                   if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    with_output = [
+        i
+        for i, c in enumerate(cells)
+        if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
     if with_output:
         problems.append(f"{path}: outputs are not stripped (cells {with_output[:5]}); run tools/notebooks.py strip")
     if not code or cells[0].get("cell_type") != "code":
@@ -135,8 +140,14 @@ def sync(path: Path) -> bool:
     nb = json.loads(path.read_text())
     source = bootstrap_source()
     cells = nb.setdefault("cells", [])
-    cell = {"cell_type": "code", "execution_count": None, "id": "bootstrap",
-            "metadata": {"tags": [HIDE_INPUT]}, "outputs": [], "source": source.splitlines(keepends=True)}
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "bootstrap",
+        "metadata": {"tags": [HIDE_INPUT]},
+        "outputs": [],
+        "source": source.splitlines(keepends=True),
+    }
     if cells and cells[0].get("cell_type") == "code" and "import vaebook" in cell_source(cells[0]):
         if cell_source(cells[0]).rstrip("\n") == source and HIDE_INPUT in cells[0].get("metadata", {}).get("tags", []):
             return False

@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(path: Path, profile: str, timeout: int = 3600) -> tuple[float, str]:
     nb = nbformat.read(path, as_version=4)
     os.environ["VAEBOOK_PROFILE"] = profile
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     try:
         client.execute()
@@ -73,7 +75,7 @@ def main(argv: list[str]) -> int:
         os.environ["KERAS_HOME"] = str(home)
         os.environ.pop("VAEBOOK_DATA", None)
         print(f"MNIST: the offline subset tiled to 60,000 / 10,000 digits in {home} (for timing only)", flush=True)
-    print(f"| notebook | profile | wall time (s) | status |\n|---|---|---|---|", flush=True)
+    print("| notebook | profile | wall time (s) | status |\n|---|---|---|---|", flush=True)
     failed = 0
     for path in paths:
         seconds, status = run(path.resolve(), profile)

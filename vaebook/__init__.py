@@ -6,7 +6,10 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
 - :mod:`vaebook.data`      MNIST with an offline fallback, binarization, IRIS
 - :mod:`vaebook.plotting`  image grids, latent scatters, training curves
 - :mod:`vaebook.losses`, :mod:`vaebook.layers`, :mod:`vaebook.models`, :mod:`vaebook.metrics`,
-  :mod:`vaebook.callbacks`, :mod:`vaebook.exercises`
+  :mod:`vaebook.callbacks`, :mod:`vaebook.exercises`, :mod:`vaebook.estimators`, :mod:`vaebook.autodiff`,
+  :mod:`vaebook.optimization`, :mod:`vaebook.linear_gaussian`, :mod:`vaebook.pca`, :mod:`vaebook.attributes`
+
+CONTRIBUTING.md lists what each module holds.
 """
 
 import importlib
@@ -15,8 +18,22 @@ __version__ = "0.1.0"
 
 from vaebook import config  # noqa: E402  (light: no Keras import until used)
 
-_LAZY = ("data", "plotting", "losses", "layers", "models", "metrics", "callbacks", "exercises", "autodiff",
-         "attributes", "estimators", "pca")
+_LAZY = (
+    "data",
+    "plotting",
+    "losses",
+    "layers",
+    "models",
+    "metrics",
+    "callbacks",
+    "exercises",
+    "autodiff",
+    "attributes",
+    "estimators",
+    "pca",
+    "linear_gaussian",
+    "optimization",
+)
 
 
 def __getattr__(name):

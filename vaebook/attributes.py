@@ -7,8 +7,6 @@ checked by measuring the attribute of the decoded image.
 Both measurements take grey-level images with intensities in [0, 1] (ink = 1) of shape ``(N, H, W)`` or
 ``(N, H, W, 1)`` and return one number per image. They treat the intensity as ink mass, so they also work on a
 decoder's output probabilities.
-
-Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
 """
 
 from __future__ import annotations
@@ -23,8 +21,10 @@ def _as_images(images, name: str = "images") -> np.ndarray:
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     if x.ndim == 2:
-        raise ValueError(f"{name} must be a batch of shape (N, H, W) or (N, H, W, 1); got one image of shape "
-                         f"{x.shape}. Use images[None] for a single image.")
+        raise ValueError(
+            f"{name} must be a batch of shape (N, H, W) or (N, H, W, 1); got one image of shape "
+            f"{x.shape}. Use images[None] for a single image."
+        )
     if x.ndim != 3 or x.shape[0] == 0:
         raise ValueError(f"{name} must have shape (N, H, W) or (N, H, W, 1) with N > 0; got {x.shape}.")
     if not np.all(np.isfinite(x)):
@@ -52,11 +52,11 @@ def stroke_thickness(images) -> np.ndarray:
     Raises:
         ValueError: if ``images`` is not a batch of grey images in [0, 1].
 
-    Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
+    Used in: chapter 8, section "Generating a chosen digit, in a chosen style".
     """
     x = _as_images(images)
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1)))
-    outline = (np.abs(np.diff(padded, axis=1)).sum(axis=(1, 2)) + np.abs(np.diff(padded, axis=2)).sum(axis=(1, 2)))
+    outline = np.abs(np.diff(padded, axis=1)).sum(axis=(1, 2)) + np.abs(np.diff(padded, axis=2)).sum(axis=(1, 2))
     area = x.sum(axis=(1, 2))
     return np.where(outline > 0, 2.0 * area / np.maximum(outline, 1e-12), 0.0)
 
@@ -80,7 +80,7 @@ def slant(images) -> np.ndarray:
     Raises:
         ValueError: if ``images`` is not a batch of grey images in [0, 1].
 
-    Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
+    Used in: chapter 8, section "Generating a chosen digit, in a chosen style".
     """
     x = _as_images(images)
     _, h, w = x.shape
@@ -114,7 +114,7 @@ def attribute_vector(codes, values, fraction: float = 0.25) -> np.ndarray:
     Raises:
         ValueError: on mismatched shapes, a ``fraction`` outside (0, 0.5], or fewer than one example per group.
 
-    Used in: chapter "Conditional VAE and β-VAE", section "Attribute vectors".
+    Used in: chapter 8, section "Attribute vectors: the smile vector, for digits".
     """
     z = np.asarray(codes, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)

@@ -4,9 +4,6 @@ Keras 3 trains models through ``fit``, which differentiates ``compute_loss`` for
 check a hand-written backward pass, draw a gradient field — we need the backend's automatic differentiation
 directly. This module is the one place in vaebook that calls it, dispatching on ``keras.backend.backend()``:
 ``tf.GradientTape`` on TensorFlow, ``jax.grad`` on JAX, ``torch.autograd.grad`` on PyTorch.
-
-Used in: chapter "Gradient descent and backpropagation" (checking the hand-written MLP), chapter "Autoencoders"
-(the contractive penalty's Jacobian).
 """
 
 from __future__ import annotations
@@ -66,8 +63,9 @@ def value_and_gradient(fn: Callable, *args, dtype: str | None = None) -> tuple[f
         import jax
 
         tensors = [jax.numpy.asarray(a, dtype=dtype) for a in arrays]
-        value, grads = jax.value_and_grad(lambda *ts: _check_scalar(fn(*ts)),
-                                          argnums=tuple(range(len(tensors))))(*tensors)
+        value, grads = jax.value_and_grad(lambda *ts: _check_scalar(fn(*ts)), argnums=tuple(range(len(tensors))))(
+            *tensors
+        )
     elif backend == "torch":
         import torch
 

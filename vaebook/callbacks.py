@@ -12,6 +12,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from vaebook._validation import check_integer
+
 __all__ = ["KLAnnealing", "LatentSnapshots"]
 
 
@@ -33,14 +35,11 @@ class KLAnnealing(keras.callbacks.Callback):
 
     Example:
         >>> vae.fit(x, epochs=10, callbacks=[KLAnnealing(warmup_steps=2000)])
-
-    Used in: chapter 8 (posterior collapse: KL annealing).
     """
 
     def __init__(self, warmup_steps: int, start: float = 0.0, end: float = 1.0):
         super().__init__()
-        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, (int, np.integer)) or warmup_steps < 1:
-            raise ValueError(f"KLAnnealing: warmup_steps must be a positive integer; got {warmup_steps!r}.")
+        check_integer("warmup_steps", warmup_steps, where="KLAnnealing")
         if not (float(start) >= 0 and float(end) >= 0):
             raise ValueError(f"KLAnnealing: start and end must be >= 0; got start={start!r}, end={end!r}.")
         self.warmup_steps, self.start, self.end = int(warmup_steps), float(start), float(end)
@@ -53,8 +52,9 @@ class KLAnnealing(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if not hasattr(self.model, "beta"):
-            raise ValueError(f"KLAnnealing needs a model with a `beta` variable (a vaebook VAE); got "
-                             f"{type(self.model).__name__}.")
+            raise ValueError(
+                f"KLAnnealing needs a model with a `beta` variable (a vaebook VAE); got {type(self.model).__name__}."
+            )
 
     def on_train_batch_begin(self, batch, logs=None):
         if self.step <= self.warmup_steps:  # the last assignment sets β = end exactly
@@ -89,13 +89,12 @@ class LatentSnapshots(keras.callbacks.Callback):
         >>> vae.fit(x_train, epochs=5, callbacks=[snaps])
         >>> snaps.means.shape   # (frames, 500, latent_dim)
 
-    Used in: chapter 7 (watching the latent space organize during training).
+    Used in: chapter 7, section "A two-dimensional latent space".
     """
 
     def __init__(self, x: Any, every_n_steps: int = 50, labels: Any = None):
         super().__init__()
-        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, (int, np.integer)) or every_n_steps < 1:
-            raise ValueError(f"LatentSnapshots: every_n_steps must be a positive integer; got {every_n_steps!r}.")
+        check_integer("every_n_steps", every_n_steps, where="LatentSnapshots")
         self.x = np.asarray(x, dtype=np.float32)
         if self.x.ndim < 2 or len(self.x) == 0:
             raise ValueError(f"LatentSnapshots: x must be a non-empty batch (N, ...); got shape {self.x.shape}.")
@@ -122,8 +121,9 @@ class LatentSnapshots(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if not hasattr(self.model, "encode"):
-            raise ValueError(f"LatentSnapshots needs a model with encode(x) (a vaebook VAE); got "
-                             f"{type(self.model).__name__}.")
+            raise ValueError(
+                f"LatentSnapshots needs a model with encode(x) (a vaebook VAE); got {type(self.model).__name__}."
+            )
         if not self.steps or self.steps[-1] != self.step:
             self._snapshot()
 

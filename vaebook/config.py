@@ -35,6 +35,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from vaebook._validation import check_integer
+
 PROFILES = ("smoke", "quick", "full")
 T = TypeVar("T")
 
@@ -60,10 +62,13 @@ def import_keras_quietly():
         os.dup2(devnull, 2)
         import keras
 
-        try:  # Keras loads TensorFlow for its data utilities on every backend: load it now, quietly
-            import tensorflow  # noqa: F401
-        except ImportError:
-            pass
+        if keras.backend.backend() == "tensorflow":  # the backend is TensorFlow: load it now, quietly
+            try:
+                import tensorflow  # noqa: F401
+            except ImportError:
+                pass
+        # On JAX and PyTorch, TensorFlow is not imported here: it costs seconds of start-up, and Keras loads it
+        # only if a tf.data pipeline is used.
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
@@ -136,11 +141,11 @@ def set_seed(seed: int) -> None:
     Raises:
         ValueError: if ``seed`` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
-    seed = int(seed)
+    seed = check_integer("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed)
+    # PYTHONHASHSEED cannot change this process's string hashing (fixed when Python starts); set here, it makes the
+    # child processes this one starts (multiprocessing data workers, subprocesses) hash strings alike.
     os.environ["PYTHONHASHSEED"] = str(seed)
     keras = import_keras_quietly()
 

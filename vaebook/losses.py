@@ -63,8 +63,7 @@ def _check_same_shape(fn: str, name_a: str, a: Any, name_b: str, b: Any) -> None
     sa, sb = _static_shape(a), _static_shape(b)
     if len(sa) != len(sb) or any(x is not None and y is not None and x != y for x, y in zip(sa, sb)):
         raise ValueError(
-            f"{fn}: {name_a} and {name_b} must have the same shape; got {name_a}.shape={sa} and "
-            f"{name_b}.shape={sb}."
+            f"{fn}: {name_a} and {name_b} must have the same shape; got {name_a}.shape={sa} and {name_b}.shape={sb}."
         )
 
 
@@ -89,9 +88,6 @@ def gaussian_kl_per_dimension(mean: Any, log_var: Any):
 
     Raises:
         ValueError: if the shapes differ or ``mean`` has no axis besides the batch axis.
-
-    Used in: chapter 4 (Probability and the KL divergence); chapter 8 (posterior collapse, KL per dimension);
-    :func:`vaebook.metrics.kl_per_dimension`.
     """
     mean = _as_float(mean)
     log_var = _as_float(log_var, mean.dtype)
@@ -124,8 +120,9 @@ def gaussian_kl(mean: Any, log_var: Any):
         >>> gaussian_kl([[1.0]], [[0.0]])   # KL(N(1, 1) ‖ N(0, 1)) = ½
         [0.5]
 
-    Used in: chapter 4 (the KL between Gaussians), chapter 5 (the ELBO: the KL term in closed form),
-    chapter 7 (the VAE loss), chapter 8 (β-VAE).
+    Used in: chapter 4, section "The KL divergence between Gaussians, in closed form";
+    chapter 5, section "A model with an exact answer: the linear-Gaussian model";
+    chapter 7, section "Why a per-pixel mean sets β ≈ 784"; chapter 8, section "Measured".
     """
     return _sum_non_batch(gaussian_kl_per_dimension(mean, log_var))
 
@@ -154,8 +151,6 @@ def free_bits_kl(mean: Any, log_var: Any, free_bits: float):
 
     Raises:
         ValueError: if the shapes differ or ``free_bits`` is negative.
-
-    Used in: chapter 8 (posterior collapse and its remedies); :class:`vaebook.models.VAE` (``free_bits=``).
     """
     if isinstance(free_bits, (int, float, np.floating, np.integer)) and float(free_bits) < 0:
         raise ValueError(f"free_bits_kl: free_bits must be >= 0 nats; got {free_bits!r}.")
@@ -185,7 +180,7 @@ def bernoulli_nll(x: Any, logits: Any):
     Raises:
         ValueError: if ``x`` and ``logits`` have different shapes.
 
-    Used in: chapter 5 (the reconstruction term), chapter 7 (the VAE on binarized MNIST), chapter 8.
+    Used in: chapter 7, section "Why a per-pixel mean sets β ≈ 784".
     """
     logits = _as_float(logits)
     x = _as_float(x, logits.dtype)
@@ -217,7 +212,7 @@ def gaussian_nll(x: Any, mean: Any, sigma: Any):
         ValueError: if ``x`` and ``mean`` have different shapes, ``sigma`` does not broadcast to them, or a
             Python-number ``sigma`` is not positive.
 
-    Used in: chapter 5 (Gaussian decoders and the exact linear-Gaussian model), chapter 7.
+    Used in: chapter 5, section "The ELBO as reconstruction minus KL".
     """
     if isinstance(sigma, (int, float, np.floating, np.integer)) and not float(sigma) > 0:
         raise ValueError(f"gaussian_nll: sigma must be > 0; got {sigma!r}.")
@@ -257,8 +252,7 @@ def gaussian_log_prob(z: Any, mean: Any, log_var: Any):
     Raises:
         ValueError: if the three shapes are not equal.
 
-    Used in: chapter 5 (the ELBO as an expectation), chapter 6 (Monte Carlo estimates), chapter 7
-    (log q(z|x) in the importance-sampled log-likelihood, :func:`vaebook.metrics.importance_sampled_log_likelihood`).
+    Used in: chapter 4, section "The KL divergence between Gaussians, in closed form".
     """
     mean = _as_float(mean)
     z = _as_float(z, mean.dtype)
@@ -284,7 +278,7 @@ def standard_normal_log_prob(z: Any):
     Raises:
         ValueError: if ``z`` has no axis besides the batch axis.
 
-    Used in: chapter 4, chapter 5 (log p(z) in the ELBO), chapter 7 (the importance-sampled log-likelihood).
+    Used in: chapter 4, section "The KL divergence between Gaussians, in closed form".
     """
     z = _as_float(z)
     _check_batched("standard_normal_log_prob", "z", z)

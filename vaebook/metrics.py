@@ -1,4 +1,5 @@
-"""Evaluating a trained VAE: the ELBO, the importance-sampled log-likelihood, active units, KL per dimension.
+"""Evaluating trained models: the ELBO, the importance-sampled log-likelihood, active units, KL per dimension,
+and the measures of reconstructions and samples (squared error, PSNR, classifier score).
 
 These functions evaluate; they are not losses. They take NumPy arrays (or anything ``np.asarray`` accepts),
 return NumPy arrays, draw their noise from a NumPy generator seeded by ``seed`` (so an estimate repeats exactly,
@@ -22,6 +23,7 @@ import numpy as np
 from keras import ops
 
 from vaebook import losses
+from vaebook._validation import as_digit_images, check_integer
 
 __all__ = [
     "log_mean_exp",
@@ -30,6 +32,9 @@ __all__ = [
     "latent_activity",
     "active_units",
     "kl_per_dimension",
+    "squared_reconstruction_error",
+    "peak_signal_to_noise_ratio",
+    "classifier_score",
 ]
 
 
@@ -39,25 +44,20 @@ def log_mean_exp(x: Any, axis: int = -1):
         log_mean_exp(x) = m + log( (1/K) Σ_k exp(x_k − m) ),   m = max_k x_k
 
     Args:
-        x: tensor (or array) of log-values.
+        x: tensor (or NumPy array) of log-values.
         axis: the axis to average over.
 
     Returns:
-        A tensor with ``axis`` removed.
-
-    Used in: chapter 7 (the importance-sampled log-likelihood, eq. IWAE).
+        ``x`` with ``axis`` removed: a NumPy array (in ``x``'s precision, e.g. float64) for a NumPy input, a
+        tensor of the active backend otherwise. ``−inf`` where every entry is ``−inf``.
     """
-    x = ops.convert_to_tensor(x)
-    m = ops.max(x, axis=axis, keepdims=True)
-    m = ops.where(ops.isfinite(m), m, ops.zeros_like(m))  # all −inf: the result is −inf, not NaN
-    out = ops.log(ops.mean(ops.exp(x - m), axis=axis, keepdims=True)) + m
-    return ops.squeeze(out, axis=axis)
-
-
-def _np_log_mean_exp(a: np.ndarray, axis: int = -1) -> np.ndarray:
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    return np.squeeze(np.log(np.mean(np.exp(a - m), axis=axis, keepdims=True)) + m, axis=axis)
+    xp = np if isinstance(x, np.ndarray) else ops  # NumPy stays NumPy: float64 log-weights keep their precision
+    if xp is ops:
+        x = ops.convert_to_tensor(x)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all −inf: the result is −inf, not NaN
+    out = xp.log(xp.mean(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    return xp.squeeze(out, axis=axis)
 
 
 def _inputs(x: Any, labels: Any):
@@ -71,12 +71,6 @@ def _inputs(x: Any, labels: Any):
     return x, labels
 
 
-def _check_positive(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 def _encode(vae, x, labels):
     out = vae.encode(x) if labels is None else vae.encode(x, labels)
     return np.asarray(out[0], np.float32), np.asarray(out[1], np.float32)
@@ -87,8 +81,9 @@ def _log_likelihood(vae, x, z, labels):
     return np.asarray(out, np.float64)
 
 
-def elbo(vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int = 256,
-         seed: int | None = 0) -> np.ndarray:
+def elbo(
+    vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int = 256, seed: int | None = 0
+) -> np.ndarray:
     """Per-example evidence lower bound, in nats:
 
         ELBO(x) = E_{q(z|x)}[ log p(x|z) ] − KL(q(z|x) ‖ p(z))  ≤  log p(x)
@@ -107,11 +102,12 @@ def elbo(vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int 
     Returns:
         float64 array of shape (N,).
 
-    Used in: chapter 5 (the ELBO), chapter 7 (held-out ELBO), chapter 8.
+    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
+    chapter 7, section "How good is the model? Held-out log-likelihood"; chapter 8, section "Measured".
     """
     x, labels = _inputs(x, labels)
-    num_samples = _check_positive("num_samples", num_samples)
-    batch_size = _check_positive("batch_size", batch_size)
+    num_samples = check_integer("num_samples", num_samples)
+    batch_size = check_integer("batch_size", batch_size)
     rng = np.random.default_rng(seed)
     out = np.empty(len(x))
     for start in range(0, len(x), batch_size):
@@ -128,8 +124,9 @@ def elbo(vae, x: Any, num_samples: int = 1, labels: Any = None, batch_size: int 
     return out
 
 
-def importance_sampled_log_likelihood(vae, x: Any, num_samples: int = 1000, labels: Any = None,
-                                      batch_size: int = 2048, seed: int | None = 0) -> np.ndarray:
+def importance_sampled_log_likelihood(
+    vae, x: Any, num_samples: int = 1000, labels: Any = None, batch_size: int = 2048, seed: int | None = 0
+) -> np.ndarray:
     """Per-example estimate of log p(x) by importance sampling with q(z|x) as proposal (Burda et al., 2016):
 
         log p(x) ≈ log (1/K) Σ_k  p(x | z_k) p(z_k) / q(z_k | x),   z_k ~ q(z|x),
@@ -155,12 +152,12 @@ def importance_sampled_log_likelihood(vae, x: Any, num_samples: int = 1000, labe
     Returns:
         float64 array of shape (N,), in nats.
 
-    Used in: chapter 7 (held-out NLL of the MNIST VAE), chapter 8 (comparing β, free bits); chapter 5 (against
-    the exact log p(x) of the linear-Gaussian model).
+    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
+    chapter 7, section "How good is the model? Held-out log-likelihood".
     """
     x, labels = _inputs(x, labels)
-    k = _check_positive("num_samples", num_samples)
-    batch_size = _check_positive("batch_size", batch_size)
+    k = check_integer("num_samples", num_samples)
+    batch_size = check_integer("batch_size", batch_size)
     rng = np.random.default_rng(seed)
     examples_per_chunk = max(1, batch_size // k)
     samples_per_call = min(k, batch_size)
@@ -182,10 +179,11 @@ def importance_sampled_log_likelihood(vae, x: Any, num_samples: int = 1000, labe
             mean_rep, log_var_rep = np.repeat(mean, m, axis=0), np.repeat(log_var, m, axis=0)
             log_px_z = _log_likelihood(vae, x_rep, z_flat, lab_rep)
             log_pz = np.asarray(ops.convert_to_numpy(losses.standard_normal_log_prob(z_flat)), np.float64)
-            log_qz = np.asarray(ops.convert_to_numpy(losses.gaussian_log_prob(z_flat, mean_rep, log_var_rep)),
-                                np.float64)
-            log_w[:, s0:s0 + m] = (log_px_z + log_pz - log_qz).reshape(n, m)
-        out[s] = _np_log_mean_exp(log_w, axis=1)
+            log_qz = np.asarray(
+                ops.convert_to_numpy(losses.gaussian_log_prob(z_flat, mean_rep, log_var_rep)), np.float64
+            )
+            log_w[:, s0 : s0 + m] = (log_px_z + log_pz - log_qz).reshape(n, m)
+        out[s] = log_mean_exp(log_w, axis=1)
     if not np.all(np.isfinite(out)):
         raise FloatingPointError("importance_sampled_log_likelihood: a log-weight is not finite (NaN or inf).")
     return out
@@ -197,8 +195,6 @@ def latent_activity(vae, x: Any, labels: Any = None) -> np.ndarray:
 
     Returns:
         float64 array of shape (latent_dim,).
-
-    Used in: chapter 8 (posterior collapse).
     """
     x, labels = _inputs(x, labels)
     mean, _ = _encode(vae, x, labels)
@@ -212,7 +208,8 @@ def active_units(vae, x: Any, threshold: float = 1e-2, labels: Any = None) -> in
     Returns:
         An integer between 0 and latent_dim.
 
-    Used in: chapter 7, chapter 8 (posterior collapse, β and free bits).
+    Used in: chapter 7, section "What the per-pixel mean does: a VAE with β = 784"; chapter 8, section "Measured";
+    chapter 9, section "VAE and VQ-VAE side by side".
     """
     if not float(threshold) >= 0:
         raise ValueError(f"threshold must be >= 0; got {threshold!r}.")
@@ -226,9 +223,88 @@ def kl_per_dimension(vae, x: Any, labels: Any = None) -> np.ndarray:
     Returns:
         float64 array of shape (latent_dim,).
 
-    Used in: chapter 8 (which dimensions carry information; posterior collapse).
+    Used in: chapter 8, section "Traversals and disentanglement".
     """
     x, labels = _inputs(x, labels)
     mean, log_var = _encode(vae, x, labels)
     per_dim = ops.convert_to_numpy(losses.gaussian_kl_per_dimension(mean, log_var))
     return np.asarray(per_dim, np.float64).mean(axis=0)
+
+
+# ---- reconstructions and samples -------------------------------------------------------------------------------
+
+
+def squared_reconstruction_error(x, x_hat):
+    """Squared error of each example, summed over all its non-batch axes.
+
+    Args:
+        x: tensor of shape ``(batch, ...)``, the target.
+        x_hat: tensor of the same shape, the reconstruction.
+
+    Returns:
+        Tensor of shape ``(batch,)``: ``sum_i (x_i - x_hat_i)**2`` for each example.
+
+    Raises:
+        ValueError: if the shapes differ (when both are known).
+    """
+    x = ops.convert_to_tensor(x)
+    x_hat = ops.convert_to_tensor(x_hat)
+    if tuple(x.shape) != tuple(x_hat.shape) and None not in tuple(x.shape) + tuple(x_hat.shape):
+        raise ValueError(f"x and x_hat must have the same shape; got {tuple(x.shape)} and {tuple(x_hat.shape)}.")
+    x_hat = ops.cast(x_hat, x.dtype)
+    diff = ops.reshape(x - x_hat, (ops.shape(x)[0], -1))
+    return ops.sum(ops.square(diff), axis=-1)
+
+
+def peak_signal_to_noise_ratio(x, x_hat, data_range: float = 1.0) -> float:
+    """PSNR in decibels, ``10 log10(range² / MSE)``, with the mean squared error over every pixel of every example.
+
+    Args:
+        x: the clean images (NumPy array or tensor).
+        x_hat: images of the same shape (noisy, or reconstructed).
+        data_range: the largest possible pixel value minus the smallest (1 for images in [0, 1]).
+
+    Returns:
+        The PSNR as a Python float (``inf`` for identical images). Higher is better; +6 dB halves the RMS error.
+
+    Raises:
+        ValueError: if the shapes differ.
+
+    Used in: chapter 3, section "Denoising autoencoders".
+    """
+    x = np.asarray(ops.convert_to_numpy(x), dtype=np.float64)
+    x_hat = np.asarray(ops.convert_to_numpy(x_hat), dtype=np.float64)
+    if x.shape != x_hat.shape:
+        raise ValueError(f"x and x_hat must have the same shape; got {x.shape} and {x_hat.shape}.")
+    mse = float(np.mean((x - x_hat) ** 2))
+    return float("inf") if mse == 0 else float(10.0 * np.log10(data_range**2 / mse))
+
+
+def classifier_score(classifier, images, batch_size: int = 256) -> float:
+    """How confidently *and* how diversely a classifier labels a set of generated images, between 1 and K.
+
+    The "Inception score" of Salimans et al. (2016) with an MNIST classifier in place of the Inception network:
+    ``exp( mean over images of KL(p(y | x) || p(y)) )`` with ``p(y)`` the average of ``p(y | x)`` over the set.
+    It is K (the number of classes) when every image is classified with certainty and every class occurs equally
+    often, and 1 when every image gets the same class distribution, however confident (a generator that always
+    produces the same blob scores 1, while its mean confidence can still be high).
+
+    Args:
+        classifier: a model mapping ``(batch, 28, 28, 1)`` images to class probabilities.
+        images: intensities in [0, 1], shape ``(N, 28, 28, 1)`` or ``(N, 28, 28)``.
+        batch_size: images per forward pass.
+
+    Returns:
+        The score, a float in [1, K].
+
+    Raises:
+        ValueError: if ``images`` is not a batch of 28×28 grey images in [0, 1].
+
+    Used in: chapter 7, section "Autoencoder versus VAE: completeness, measured".
+    """
+    x = as_digit_images(images)
+    probs = np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    probs = np.clip(probs, 1e-12, 1.0)
+    marginal = probs.mean(axis=0, keepdims=True)
+    kl = np.sum(probs * (np.log(probs) - np.log(marginal)), axis=1)
+    return float(np.exp(kl.mean()))

@@ -3,9 +3,6 @@
 PCA with ``k`` components is the linear encoder–decoder with the smallest squared reconstruction error: the encoder
 ``z = Uᵀ (x − m)`` projects onto the ``k`` leading eigenvectors ``U`` (orthonormal columns) of the data's
 covariance matrix, and the decoder ``x' = U z + m`` is its transpose (Pearson, 1901).
-
-Used in: chapter "Autoencoders", sections "PCA is an encoder–decoder" and "A linear autoencoder finds the PCA
-subspace".
 """
 
 from __future__ import annotations
@@ -91,7 +88,7 @@ def fit_pca(x, k: int) -> PCA:
     _, s, vt = np.linalg.svd(flat - mean, full_matrices=False)
     components = vt[: int(k)].T
     signs = np.sign(components[np.argmax(np.abs(components), axis=0), np.arange(int(k))])
-    return PCA(mean=mean, components=components * signs, eigenvalues=s ** 2 / n)
+    return PCA(mean=mean, components=components * signs, eigenvalues=s**2 / n)
 
 
 def principal_angles(a, b) -> np.ndarray:

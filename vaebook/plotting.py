@@ -1,4 +1,4 @@
-"""Figures in the book's style: image grids, latent scatters coloured by label, training curves.
+"""Figures in the book's style: image grids, latent scatters coloured by label, training curves, diagrams.
 
 Every function draws into a matplotlib ``Axes`` (a new figure if none is given) and returns it, so a chapter can
 combine panels. Colour maps are colour-blind safe (viridis, cividis); figures are sized for a web page.
@@ -32,20 +32,22 @@ def use_book_style() -> None:
         if shell is not None:
             shell.run_line_magic("matplotlib", "inline")
 
-    mpl.rcParams.update({
-        "figure.figsize": FIGSIZE,
-        "figure.dpi": 100,
-        "savefig.dpi": 150,
-        "font.size": 10,
-        "axes.titlesize": 11,
-        "axes.labelsize": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "image.cmap": CMAP,
-        "legend.frameon": False,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "axes.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "image.cmap": CMAP,
+            "legend.frameon": False,
+        }
+    )
 
 
 def _axes(ax, figsize=FIGSIZE):
@@ -56,9 +58,17 @@ def _axes(ax, figsize=FIGSIZE):
     return ax
 
 
-def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = None, ax=None,
-               cmap: str = IMAGE_CMAP, vmin: float = 0.0, vmax: float = 1.0, title: str | None = None,
-               pad: int = 1):
+def image_grid(
+    images,
+    ncols: int | None = None,
+    titles: Sequence[str] | None = None,
+    ax=None,
+    cmap: str = IMAGE_CMAP,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    title: str | None = None,
+    pad: int = 1,
+):
     """Tile images into one picture, row by row.
 
     Args:
@@ -80,8 +90,9 @@ def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = 
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3) or len(images) == 0:
-        raise ValueError(f"images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3) with N > 0; "
-                         f"got {images.shape}.")
+        raise ValueError(
+            f"images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3) with N > 0; got {images.shape}."
+        )
     n, h, w = images.shape[:3]
     ncols = int(ncols or int(np.ceil(np.sqrt(n))))
     nrows = int(np.ceil(n / ncols))
@@ -89,7 +100,7 @@ def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = 
     canvas = np.full((nrows * (h + pad) - pad, ncols * (w + pad) - pad) + channels, vmin, dtype=np.float32)
     for i, img in enumerate(images):
         r, c = divmod(i, ncols)
-        canvas[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = img
+        canvas[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img
     ax = _axes(ax, figsize=(min(0.5 * ncols + 0.5, 10), min(0.5 * nrows + 0.5, 10)))
     ax.imshow(canvas, cmap=cmap if not channels else None, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
@@ -106,8 +117,17 @@ def image_grid(images, ncols: int | None = None, titles: Sequence[str] | None = 
     return ax
 
 
-def latent_scatter(z, labels=None, ax=None, title: str | None = None, s: float = 4.0, alpha: float = 0.7,
-                   xlabel: str = "$z_1$", ylabel: str = "$z_2$", cmap: str = CMAP):
+def latent_scatter(
+    z,
+    labels=None,
+    ax=None,
+    title: str | None = None,
+    s: float = 4.0,
+    alpha: float = 0.7,
+    xlabel: str = "$z_1$",
+    ylabel: str = "$z_2$",
+    cmap: str = CMAP,
+):
     """Scatter 2-D codes, coloured by label (digits 0–9 get a discrete colour bar).
 
     Args:
@@ -147,9 +167,15 @@ def latent_scatter(z, labels=None, ax=None, title: str | None = None, s: float =
     return ax
 
 
-def training_curves(history: Mapping[str, Sequence[float]] | object, keys: Sequence[str] | None = None, ax=None,
-                    title: str | None = None, logy: bool = False, xlabel: str = "epoch",
-                    ylabel: str = "loss"):
+def training_curves(
+    history: Mapping[str, Sequence[float]] | object,
+    keys: Sequence[str] | None = None,
+    ax=None,
+    title: str | None = None,
+    logy: bool = False,
+    xlabel: str = "epoch",
+    ylabel: str = "loss",
+):
     """Plot training (and ``val_``) curves from a Keras ``History`` or a dict of lists.
 
     Args:
@@ -192,9 +218,16 @@ def training_curves(history: Mapping[str, Sequence[float]] | object, keys: Seque
     return ax
 
 
-def autoencoder_diagram(ax=None, input_label: str = r"$\mathbf{x}$", code_label: str = r"$\mathbf{z}$",
-                        output_label: str = r"$\hat{\mathbf{x}}$", encoder_label: str = "encoder $f$",
-                        decoder_label: str = "decoder $g$", code_note: str = "code", title: str | None = None):
+def autoencoder_diagram(
+    ax=None,
+    input_label: str = r"$\mathbf{x}$",
+    code_label: str = r"$\mathbf{z}$",
+    output_label: str = r"$\hat{\mathbf{x}}$",
+    encoder_label: str = "encoder $f$",
+    decoder_label: str = "decoder $g$",
+    code_note: str = "code",
+    title: str | None = None,
+):
     """Draw the encoder → code → decoder picture: two trapezoids meeting at a narrow code.
 
     Args:
@@ -234,9 +267,128 @@ def autoencoder_diagram(ax=None, input_label: str = r"$\mathbf{x}$", code_label:
     return ax
 
 
-def animate_latents(snapshots, labels=None, steps: Sequence[int] | None = None, interval: int = 300,
-                    title: str = "latent codes", cmap: str = CMAP, s: float = 5.0, alpha: float = 0.7,
-                    fixed_limits: bool = True, html: bool = True, dpi: int = 72):
+def layer_rows(model) -> list[tuple[str, str]]:
+    """``(layer, output shape)`` for every layer of a built Keras model, skipping the input, for
+    :func:`draw_architecture`.
+
+    Long class names are shortened (``ConvTranspose``, ``MaxPool``); the layers named ``mean`` and ``log_var``
+    become ``Dense → μ`` and ``Dense → log σ²``.
+
+    Args:
+        model: a built Keras model (functional or Sequential).
+
+    Returns:
+        A list of ``(name, shape)`` pairs, the shape without the batch axis written ``"14×14×32"``.
+
+    Used in: chapter 7, section "The architecture".
+    """
+    import keras
+
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        shape = layer.output.shape if not isinstance(layer.output, (list, tuple)) else layer.output[0].shape
+        name = {"Conv2DTranspose": "ConvTranspose", "MaxPooling2D": "MaxPool"}.get(
+            type(layer).__name__, type(layer).__name__
+        )
+        if layer.name in ("mean", "log_var"):
+            name = f"Dense → {'μ' if layer.name == 'mean' else 'log σ²'}"
+        rows.append((name, "×".join(str(s) for s in shape[1:])))
+    return rows
+
+
+def draw_architecture(
+    encoder_rows: Sequence[tuple[str, str]],
+    decoder_rows: Sequence[tuple[str, str]],
+    latent_dim: int,
+    input_shape: str = "28×28×1",
+    title: str | None = None,
+    ax=None,
+):
+    """Draw a VAE as a row of boxes, one per layer with its output shape: input, encoder, Sampling, decoder.
+
+    Args:
+        encoder_rows: ``(name, shape)`` pairs of the encoder's layers (:func:`layer_rows`).
+        decoder_rows: the same for the decoder.
+        latent_dim: the size of z, written under the Sampling box.
+        input_shape: text under the input box.
+        title: title of the Axes.
+        ax: Axes to draw into (default: a new, wide figure).
+
+    Returns:
+        The Axes.
+
+    Used in: chapter 7, section "The architecture".
+    """
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax, figsize=(9.5, 3.6))
+    ax.set_axis_off()
+    cmap = plt.get_cmap(CMAP)
+    boxes = (
+        [("input", input_shape, cmap(0.95))]
+        + [(n, s, cmap(0.75)) for n, s in encoder_rows]
+        + [("Sampling", f"z: {latent_dim}", cmap(0.45))]
+        + [(n, s, cmap(0.25)) for n, s in decoder_rows]
+    )
+    n = len(boxes)
+    for i, (name, shape, color) in enumerate(boxes):
+        x = i / n
+        ax.add_patch(plt.Rectangle((x, 0.35), 0.9 / n, 0.3, color=color, alpha=0.85, transform=ax.transAxes))
+        ax.text(
+            x + 0.45 / n,
+            0.5,
+            name,
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if color[0] < 0.5 else "black",
+            transform=ax.transAxes,
+        )
+        ax.text(x + 0.45 / n, 0.3, shape, rotation=90, ha="center", va="top", fontsize=7, transform=ax.transAxes)
+        if i < n - 1:
+            ax.annotate(
+                "",
+                xy=((i + 1) / n, 0.5),
+                xytext=(x + 0.9 / n, 0.5),
+                xycoords="axes fraction",
+                arrowprops=dict(arrowstyle="->", lw=0.8),
+            )
+    k = 1 + len(encoder_rows)
+    ax.text(
+        (0.5 + 0.5 * k) / n,
+        0.8,
+        "encoder $q_\\phi(\\mathbf{z} \\mid \\mathbf{x})$",
+        ha="center",
+        transform=ax.transAxes,
+    )
+    ax.text(
+        (k + 1 + 0.5 * len(decoder_rows)) / n,
+        0.8,
+        "decoder $p_\\theta(\\mathbf{x} \\mid \\mathbf{z})$",
+        ha="center",
+        transform=ax.transAxes,
+    )
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def animate_latents(
+    snapshots,
+    labels=None,
+    steps: Sequence[int] | None = None,
+    interval: int = 300,
+    title: str = "latent codes",
+    cmap: str = CMAP,
+    s: float = 5.0,
+    alpha: float = 0.7,
+    fixed_limits: bool = True,
+    html: bool = True,
+    dpi: int = 72,
+):
     """Animate 2-D codes of a fixed batch over training (e.g. from ``vaebook.callbacks.LatentSnapshots``).
 
     Each frame is one snapshot: the same examples, encoded at a later training step. With ``fixed_limits`` the
@@ -278,8 +430,10 @@ def animate_latents(snapshots, labels=None, steps: Sequence[int] | None = None, 
     except ValueError as err:
         raise ValueError(f"snapshots must be frames of codes with one common shape (N, 2); {err}") from None
     if frames.ndim != 3 or frames.shape[2] != 2 or frames.shape[0] == 0 or frames.shape[1] == 0:
-        raise ValueError(f"snapshots must have shape (T, N, 2) with T, N > 0; got {frames.shape}. "
-                         f"Project higher-dimensional codes to 2-D first.")
+        raise ValueError(
+            f"snapshots must have shape (T, N, 2) with T, N > 0; got {frames.shape}. "
+            f"Project higher-dimensional codes to 2-D first."
+        )
     n_frames, n = frames.shape[:2]
     if steps is not None:
         steps = list(steps)

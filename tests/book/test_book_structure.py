@@ -37,16 +37,36 @@ def test_bootstrap_takes_the_repository_from_config():
 
 # --- The rules really fail: a good notebook passes, and each kind of damage is caught. ---------------------------
 
+
 def _good_notebook() -> dict:
-    md = lambda text: {"cell_type": "markdown", "metadata": {}, "source": text}  # noqa: E731
-    code = lambda text, tags=(): {"cell_type": "code", "execution_count": None, "metadata": {"tags": list(tags)},  # noqa: E731
-                                  "outputs": [], "source": text}
+    def md(text):
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    def code(text, tags=()):
+        return {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {"tags": list(tags)},
+            "outputs": [],
+            "source": text,
+        }
+
     exercises = "\n\n".join(
         f"```{{exercise}}\n:label: ex-{i}\nDo {i}.\n```\n\n```{{solution}} ex-{i}\n:class: dropdown\nDone.\n```"
-        for i in range(3))
-    return {"cells": [code(BOOTSTRAP, ["hide-input"]), md("# A chapter\n\nHook."), code("x = 1"),
-                      code("assert x == 1", ["remove-cell"]), md("## Exercises\n\n" + exercises)],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        for i in range(3)
+    )
+    return {
+        "cells": [
+            code(BOOTSTRAP, ["hide-input"]),
+            md("# A chapter\n\nHook."),
+            code("x = 1"),
+            code("assert x == 1", ["remove-cell"]),
+            md("## Exercises\n\n" + exercises),
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def _problems(tmp_path, nb) -> list[str]:
@@ -93,16 +113,19 @@ def _missing_solution(nb):
     nb["cells"][4]["source"] = nb["cells"][4]["source"].replace("```{solution} ex-2", "```{note}")
 
 
-@pytest.mark.parametrize("damage, message", [
-    (_with_outputs, "outputs are not stripped"),
-    (_no_bootstrap, "first cell"),
-    (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
-    (_visible_bootstrap, "hide-input"),
-    (_no_check, "no hidden check cell"),
-    (_check_asserts_nothing, "assert nothing"),
-    (_two_exercises, "2 exercises"),
-    (_missing_solution, "only 2 solutions"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (_with_outputs, "outputs are not stripped"),
+        (_no_bootstrap, "first cell"),
+        (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
+        (_visible_bootstrap, "hide-input"),
+        (_no_check, "no hidden check cell"),
+        (_check_asserts_nothing, "assert nothing"),
+        (_two_exercises, "2 exercises"),
+        (_missing_solution, "only 2 solutions"),
+    ],
+)
 def test_each_kind_of_damage_is_caught(tmp_path, damage, message):
     nb = copy.deepcopy(_good_notebook())
     damage(nb)

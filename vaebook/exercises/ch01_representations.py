@@ -14,13 +14,14 @@ __all__ = ["check_components_for_variance", "check_pca_reconstruction", "pca_rec
 def pca_reconstruction_reference(x_train: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
     """PCA with ``k`` components fitted on ``x_train`` (rows are examples), applied to ``x``: x̂ = μ + W Wᵀ (x − μ).
 
-    Used in: chapter 1, exercise "PCA in five lines" (the reference the check compares with).
+    Used in: chapter 1, section "Exercises".
     """
     x_train = np.asarray(x_train, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
     if x_train.ndim != 2 or x.ndim != 2 or x_train.shape[1] != x.shape[1]:
-        raise ValueError(f"x_train and x must be 2-D with the same number of columns; got {x_train.shape} and "
-                         f"{x.shape}.")
+        raise ValueError(
+            f"x_train and x must be 2-D with the same number of columns; got {x_train.shape} and {x.shape}."
+        )
     if not 1 <= k <= min(x_train.shape):
         raise ValueError(f"k must be between 1 and {min(x_train.shape)}; got {k}.")
     mean = x_train.mean(axis=0)
@@ -51,8 +52,9 @@ def check_pca_reconstruction(pca_reconstruct: Callable[[np.ndarray, np.ndarray, 
         if actual is not None and np.shape(actual) == expected.shape:
             a = np.asarray(actual, dtype=np.float64)
             if np.allclose(a, expected - x_train.mean(0), atol=1e-4):
-                checker.fail(f"k={k}: your reconstruction is off by exactly the mean — add the mean back: "
-                             "x̂ = μ + W Wᵀ (x − μ)")
+                checker.fail(
+                    f"k={k}: your reconstruction is off by exactly the mean — add the mean back: x̂ = μ + W Wᵀ (x − μ)"
+                )
                 continue
             if np.allclose(a, pca_reconstruction_reference(x_new, x_new, k), atol=1e-4):
                 checker.fail(f"k={k}: you fitted the principal directions on x, not on x_train")
@@ -62,15 +64,30 @@ def check_pca_reconstruction(pca_reconstruct: Callable[[np.ndarray, np.ndarray, 
                     checker.fail(f"k={k}: your reconstruction uses {other} components instead of {k}")
                     break
             else:
-                checker.close(a, expected, f"k={k}: reconstructions of 20 new points match the reference",
-                              rtol=1e-4, atol=1e-4,
-                              hint="centre with the training mean and use the top-k right singular vectors")
+                checker.close(
+                    a,
+                    expected,
+                    f"k={k}: reconstructions of 20 new points match the reference",
+                    rtol=1e-4,
+                    atol=1e-4,
+                    hint="centre with the training mean and use the top-k right singular vectors",
+                )
         else:
-            checker.close(actual, expected, f"k={k}: reconstructions of 20 new points",
-                          hint="return an array of shape (n_points, n_features)")
+            checker.close(
+                actual,
+                expected,
+                f"k={k}: reconstructions of 20 new points",
+                hint="return an array of shape (n_points, n_features)",
+            )
     full = checker.call(pca_reconstruct, x_train.copy(), x_new.copy(), 6)
-    checker.close(full, x_new, "k = all 6 components reconstructs exactly", rtol=1e-6, atol=1e-6,
-                  hint="with every component, W Wᵀ is the identity")
+    checker.close(
+        full,
+        x_new,
+        "k = all 6 components reconstructs exactly",
+        rtol=1e-6,
+        atol=1e-6,
+        hint="with every component, W Wᵀ is the identity",
+    )
     return checker.report()
 
 

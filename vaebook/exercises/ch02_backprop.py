@@ -26,7 +26,7 @@ def check_dense_backward(dense_backward: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport` (print it); never raises because of the student's code.
 
-    Used in: chapter "Gradient descent and backpropagation", exercise "The backward pass of a dense layer".
+    Used in: chapter 2, section "Exercises".
     """
     checker = Checker("Exercise: the backward pass of a dense layer z = a_prev @ W + b")
     rng = np.random.default_rng(7)
@@ -35,8 +35,10 @@ def check_dense_backward(dense_backward: Callable) -> CheckReport:
     if out is None:
         return checker.report()
     if not isinstance(out, (tuple, list)) or len(out) != 3:
-        checker.fail(f"expected a tuple (d_a_prev, d_W, d_b); got {type(out).__name__}"
-                     + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+        checker.fail(
+            f"expected a tuple (d_a_prev, d_W, d_b); got {type(out).__name__}"
+            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        )
         return checker.report()
     d_a, d_w, d_b = out
     ref_a, ref_w, ref_b = _reference_dense_backward(delta, a_prev, w)
@@ -48,15 +50,27 @@ def check_dense_backward(dense_backward: Callable) -> CheckReport:
             return None
 
     hints = {
-        "a": ("∂C/∂a_prev = delta @ W.T: each input feeds every output through its weight"
-              + (" — you returned its transpose" if _shape(d_a) == ref_a.T.shape else "")),
-        "w": ("∂C/∂W = a_prev.T @ delta: the sum over the batch of outer products a_prev_b delta_b"
-              + (" — you returned its transpose" if _shape(d_w) == ref_w.T.shape else "")
-              + (" — did you average over the batch? delta already carries the 1/B of the loss"
-                 if _shape(d_w) == ref_w.shape and np.allclose(np.asarray(d_w, float), ref_w / 5) else "")),
-        "b": ("∂C/∂b = delta.sum(axis=0): the bias is added to every example, so its gradient sums over the batch"
-              + (" — you averaged instead of summing" if _shape(d_b) == ref_b.shape
-                 and np.allclose(np.asarray(d_b, float), ref_b / 5) else "")),
+        "a": (
+            "∂C/∂a_prev = delta @ W.T: each input feeds every output through its weight"
+            + (" — you returned its transpose" if _shape(d_a) == ref_a.T.shape else "")
+        ),
+        "w": (
+            "∂C/∂W = a_prev.T @ delta: the sum over the batch of outer products a_prev_b delta_b"
+            + (" — you returned its transpose" if _shape(d_w) == ref_w.T.shape else "")
+            + (
+                " — did you average over the batch? delta already carries the 1/B of the loss"
+                if _shape(d_w) == ref_w.shape and np.allclose(np.asarray(d_w, float), ref_w / 5)
+                else ""
+            )
+        ),
+        "b": (
+            "∂C/∂b = delta.sum(axis=0): the bias is added to every example, so its gradient sums over the batch"
+            + (
+                " — you averaged instead of summing"
+                if _shape(d_b) == ref_b.shape and np.allclose(np.asarray(d_b, float), ref_b / 5)
+                else ""
+            )
+        ),
     }
     checker.close(d_a, ref_a, "∂C/∂a_prev, shape (batch, n_in)", hint=hints["a"])
     checker.close(d_w, ref_w, "∂C/∂W, shape (n_in, n_out)", hint=hints["w"])
@@ -70,7 +84,7 @@ def check_sigmoid_backward(sigmoid_backward: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`; never raises because of the student's code.
 
-    Used in: chapter "Gradient descent and backpropagation", exercise "The sigmoid's backward pass".
+    Used in: chapter 2, section "Exercises".
     """
     checker = Checker("Exercise: the backward pass of the sigmoid a = σ(z)")
     rng = np.random.default_rng(3)

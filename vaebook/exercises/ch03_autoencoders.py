@@ -24,7 +24,7 @@ def check_reconstruction_loss(reconstruction_loss: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`; never raises because of the student's code.
 
-    Used in: chapter "Autoencoders", exercise "The reconstruction loss".
+    Used in: chapter 3, section "Exercises".
     """
     checker = Checker("Exercise: the reconstruction loss (sum over pixels, mean over the batch)")
     rng = np.random.default_rng(11)
@@ -69,7 +69,7 @@ def check_pca_encoder_decoder(pca_encode_decode: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`; never raises because of the student's code.
 
-    Used in: chapter "Autoencoders", exercise "PCA by hand".
+    Used in: chapter 3, section "Exercises".
     """
     checker = Checker("Exercise: PCA as an encoder–decoder on points A–E")
     from vaebook.pca import fit_pca
@@ -86,15 +86,18 @@ def check_pca_encoder_decoder(pca_encode_decode: Callable) -> CheckReport:
         pca = fit_pca(points, k)
         ref_codes, ref_rec = pca.encode(points), pca.decode(pca.encode(points))
         codes = np.asarray(_to_numpy(out[0]), dtype=np.float64) if out[0] is not None else None
-        rec_hint = ("decode with the transpose of the encoder and add the mean back; did you centre the points "
-                    "before projecting?")
+        rec_hint = (
+            "decode with the transpose of the encoder and add the mean back; did you centre the points "
+            "before projecting?"
+        )
         if codes is not None and codes.shape == ref_codes.shape:
             signs = np.where(np.sum(codes * ref_codes, axis=0) < 0, -1.0, 1.0)
             code_hint = "project the centred points on the eigenvectors of the largest eigenvalues"
             if np.allclose(codes * signs, (points @ pca.components), atol=1e-6) and not np.allclose(pca.mean, 0):
                 code_hint = "centre the points (subtract their mean) before projecting"
-            checker.close(codes * signs, ref_codes, f"{what}: codes (up to the sign of each direction)",
-                          atol=1e-6, hint=code_hint)
+            checker.close(
+                codes * signs, ref_codes, f"{what}: codes (up to the sign of each direction)", atol=1e-6, hint=code_hint
+            )
         else:
             checker.close(codes, ref_codes, f"{what}: codes", hint="one row per point, one column per component")
         checker.close(out[1], ref_rec, f"{what}: reconstructions", atol=1e-6, hint=rec_hint)

@@ -29,7 +29,7 @@ def check_discrete_kl(fn: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
 
-    Used in: chapter "Latent variables, likelihood and KL divergence", exercise "KL divergence in code".
+    Used in: chapter 4, section "Exercises".
     """
     checker = Checker("Exercise: KL(p || q) for discrete distributions")
     p = np.array([0.5, 0.3, 0.2])
@@ -77,7 +77,7 @@ def check_gaussian_kl(fn: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
 
-    Used in: chapter "Latent variables, likelihood and KL divergence", exercise "The Gaussian KL in code".
+    Used in: chapter 4, section "Exercises".
     """
     checker = Checker("Exercise: KL(N(mean, exp(log_var)) || N(0, I))")
     rng = np.random.default_rng(4)

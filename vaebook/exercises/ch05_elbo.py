@@ -74,7 +74,7 @@ def check_elbo_estimate(fn: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
 
-    Used in: chapter "The evidence lower bound", exercise "An ELBO estimator".
+    Used in: chapter 5, section "Exercises".
     """
     checker = Checker("Exercise: a Monte Carlo estimate of the ELBO")
     rng = np.random.default_rng(11)

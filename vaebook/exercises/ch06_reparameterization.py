@@ -26,7 +26,7 @@ def check_reparameterized_sample(fn: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
 
-    Used in: chapter "The reparameterization trick", exercise "A reparameterized sampler".
+    Used in: chapter 6, section "Exercises".
     """
     checker = Checker("Exercise: a reparameterized Gaussian sample")
     rng = np.random.default_rng(6)
@@ -72,7 +72,7 @@ def check_gumbel_softmax(fn: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`: truthy if every case matched; ✗ lines say what went wrong.
 
-    Used in: chapter "The reparameterization trick", exercise "Gumbel-softmax by hand".
+    Used in: chapter 6, section "Exercises".
     """
     checker = Checker("Exercise: a Gumbel-softmax sample")
     rng = np.random.default_rng(8)

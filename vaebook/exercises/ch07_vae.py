@@ -1,7 +1,4 @@
-"""Exercise checks for chapter 7 (a VAE for MNIST): the negative ELBO with its reduction, and the IWAE bound.
-
-Used in: chapter "A variational autoencoder for MNIST", section "Exercises".
-"""
+"""Exercise checks for chapter 7 (a VAE for MNIST): the negative ELBO with its reduction, and the IWAE bound."""
 
 from __future__ import annotations
 
@@ -56,15 +53,20 @@ def check_negative_elbo(fn: Callable) -> CheckReport:
     if got is None:
         return checker.report()
     if got.shape == ():
-        hint = ("you returned one number; return one value per example (shape (batch,)) and let the training loop "
-                "average over the batch")
+        hint = (
+            "you returned one number; return one value per example (shape (batch,)) and let the training loop "
+            "average over the batch"
+        )
         checker.check(False, "one value per example", hint)
         return checker.report()
     nll_only = reference_negative_elbo(x, logits, np.zeros_like(mean), np.zeros_like(log_var))
     kl = expected - nll_only
     hints = [
-        (nll_only / 784 + kl, "your reconstruction term is a mean over the 784 pixels; sum it (a mean is the sum "
-                              "divided by 784, which is the same as weighting the KL by β = 784)"),
+        (
+            nll_only / 784 + kl,
+            "your reconstruction term is a mean over the 784 pixels; sum it (a mean is the sum "
+            "divided by 784, which is the same as weighting the KL by β = 784)",
+        ),
         (nll_only, "the KL term is missing"),
         (nll_only - kl, "the KL term has the wrong sign: the loss adds KL(q || p) ≥ 0"),
         (-expected, "the sign is flipped: return the negative ELBO, a loss to minimize"),
@@ -75,18 +77,29 @@ def check_negative_elbo(fn: Callable) -> CheckReport:
             if np.allclose(got, wrong, rtol=1e-3, atol=1e-3):
                 checker.check(False, "the value of the negative ELBO", hint)
                 return checker.report()
-    checker.close(got, expected, "the negative ELBO on a batch of 5 random binary images", rtol=1e-4, atol=1e-3,
-                  hint="reconstruction: -sum[x log σ(l) + (1 - x) log(1 - σ(l))] over pixels; "
-                       "KL: -1/2 sum(1 + log_var - mean² - exp(log_var))")
+    checker.close(
+        got,
+        expected,
+        "the negative ELBO on a batch of 5 random binary images",
+        rtol=1e-4,
+        atol=1e-3,
+        hint="reconstruction: -sum[x log σ(l) + (1 - x) log(1 - σ(l))] over pixels; "
+        "KL: -1/2 sum(1 + log_var - mean² - exp(log_var))",
+    )
     # Stability: very confident logits must not give inf or NaN (use softplus, not log(sigmoid)).
     x2 = np.zeros((2, 28, 28, 1), np.float32)
     x2[:, :14] = 1.0
     logits2 = np.where(x2 > 0, -60.0, 60.0).astype(np.float32)  # confidently wrong everywhere
     out2 = checker.call(fn, x2, logits2, np.zeros((2, 2), np.float32), np.zeros((2, 2), np.float32))
     if out2 is not None:
-        checker.close(out2, reference_negative_elbo(x2, logits2, np.zeros((2, 2)), np.zeros((2, 2))),
-                      "stays finite and exact for confident logits (±60)", rtol=1e-4, atol=1e-2,
-                      hint="compute -log σ(l) as softplus(-l) and -log(1 - σ(l)) as softplus(l), from the logits")
+        checker.close(
+            out2,
+            reference_negative_elbo(x2, logits2, np.zeros((2, 2)), np.zeros((2, 2))),
+            "stays finite and exact for confident logits (±60)",
+            rtol=1e-4,
+            atol=1e-2,
+            hint="compute -log σ(l) as softplus(-l) and -log(1 - σ(l)) as softplus(l), from the logits",
+        )
     return checker.report()
 
 
@@ -118,8 +131,11 @@ def check_importance_weighted_bound(fn: Callable) -> CheckReport:
     if got is None:
         return checker.report()
     wrong = [
-        (log_w.mean(axis=0), "you averaged the log-weights: that is the ELBO estimate, not the k-sample bound; "
-                             "average the weights, then take the log"),
+        (
+            log_w.mean(axis=0),
+            "you averaged the log-weights: that is the ELBO estimate, not the k-sample bound; "
+            "average the weights, then take the log",
+        ),
         (expected + np.log(50), "you computed log Σ w_k; subtract log k to get the log of the mean"),
     ]
     if got.shape == (50,):
@@ -138,7 +154,12 @@ def check_importance_weighted_bound(fn: Callable) -> CheckReport:
     big = log_w * 20.0 - 800.0
     out2 = checker.call(fn, big)
     if out2 is not None:
-        checker.close(out2, reference_importance_weighted_bound(big),
-                      "stays finite for log-weights near -800 nats (real digits)", rtol=1e-6, atol=1e-6,
-                      hint="subtract the maximum log-weight before exponentiating (the log-sum-exp trick)")
+        checker.close(
+            out2,
+            reference_importance_weighted_bound(big),
+            "stays finite for log-weights near -800 nats (real digits)",
+            rtol=1e-6,
+            atol=1e-6,
+            hint="subtract the maximum log-weight before exponentiating (the log-sum-exp trick)",
+        )
     return checker.report()

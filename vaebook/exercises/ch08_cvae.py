@@ -1,7 +1,4 @@
-"""Exercise checks for chapter 8 (conditional VAE and β-VAE): the attribute vector and the conditioned decoder input.
-
-Used in: chapter "Conditional VAE and β-VAE", section "Exercises".
-"""
+"""Exercise checks for chapter 8 (conditional VAE and β-VAE): the attribute vector and the conditioned decoder input."""
 
 from __future__ import annotations
 
@@ -44,12 +41,23 @@ def check_attribute_vector(fn: Callable) -> CheckReport:
             if np.allclose(got, value, rtol=1e-6):
                 checker.check(False, "the attribute vector", hint)
                 return checker.report()
-    checker.close(got, expected, "the vector for 40 codes in 3 dimensions, fraction 0.25", rtol=1e-6, atol=1e-9,
-                  hint="sort by value; mean of the last 10 codes minus mean of the first 10")
+    checker.close(
+        got,
+        expected,
+        "the vector for 40 codes in 3 dimensions, fraction 0.25",
+        rtol=1e-6,
+        atol=1e-9,
+        hint="sort by value; mean of the last 10 codes minus mean of the first 10",
+    )
     out2 = checker.call(fn, codes, values, 0.1)
     if out2 is not None:
-        checker.close(out2, _reference_attribute_vector(codes, values, 0.1), "respects the fraction argument (0.1)",
-                      rtol=1e-6, atol=1e-9)
+        checker.close(
+            out2,
+            _reference_attribute_vector(codes, values, 0.1),
+            "respects the fraction argument (0.1)",
+            rtol=1e-6,
+            atol=1e-9,
+        )
     return checker.report()
 
 
@@ -71,13 +79,17 @@ def check_conditional_input(fn: Callable) -> CheckReport:
     if got is None:
         return checker.report()
     if got.shape == (6, 3):
-        checker.check(False, "the label is one-hot encoded",
-                      "you appended the label as one number; a number imposes an order (9 is 'more' than 1) that "
-                      "digit classes do not have: append a one-hot vector of length num_classes")
+        checker.check(
+            False,
+            "the label is one-hot encoded",
+            "you appended the label as one number; a number imposes an order (9 is 'more' than 1) that "
+            "digit classes do not have: append a one-hot vector of length num_classes",
+        )
         return checker.report()
     if got.shape == expected.shape and np.allclose(got, np.concatenate([np.eye(10)[labels], z], axis=1)):
-        checker.check(False, "the order of the parts", "put z first and the one-hot label after it, "
-                                                       "so that column j < d is z_j")
+        checker.check(
+            False, "the order of the parts", "put z first and the one-hot label after it, so that column j < d is z_j"
+        )
         return checker.report()
     checker.close(got, expected, "z followed by one_hot(label) for 6 codes", rtol=1e-6, atol=1e-6)
     return checker.report()

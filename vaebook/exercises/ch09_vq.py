@@ -13,7 +13,7 @@ __all__ = ["check_code_perplexity", "check_nearest_code", "nearest_code_referenc
 
 def nearest_code_reference(z: np.ndarray, codebook: np.ndarray) -> np.ndarray:
     """Index of the nearest code for each row of ``z`` (a reference for tests; the notebook does not show it)."""
-    d = (z ** 2).sum(1, keepdims=True) - 2 * z @ codebook.T + (codebook ** 2).sum(1)[None, :]
+    d = (z**2).sum(1, keepdims=True) - 2 * z @ codebook.T + (codebook**2).sum(1)[None, :]
     return d.argmin(1)
 
 
@@ -32,7 +32,7 @@ def check_nearest_code(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Ch
     Explains the usual mistakes: argmax instead of argmin, a dot-product similarity that forgets ``‖e_k‖²``,
     returning the code vectors instead of their indices, and code that raises.
 
-    Used in: chapter "Discrete latents: VQ-VAE", exercise "Nearest-code lookup".
+    Used in: chapter 9, section "Exercises".
     """
     checker = Checker("Exercise 9.1: nearest-code lookup")
     for what, z, codebook in _cases():
@@ -60,13 +60,17 @@ def check_nearest_code(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Ch
         elif np.array_equal(got, distances.argmax(1)):
             checker.fail(f"{what}: you picked the farthest code — use argmin of the distance, not argmax")
         elif np.array_equal(got, (z @ codebook.T).argmax(1)):
-            checker.fail(f"{what}: the largest dot product z·e is not the nearest code when codes differ in "
-                         "length — the squared distance is ‖z‖² − 2 z·e + ‖e‖²; keep the ‖e‖² term")
+            checker.fail(
+                f"{what}: the largest dot product z·e is not the nearest code when codes differ in "
+                "length — the squared distance is ‖z‖² − 2 z·e + ‖e‖²; keep the ‖e‖² term"
+            )
         else:
             wrong = int(np.argmax(got != expected))
-            checker.fail(f"{what}: row {wrong} got code {got[wrong]}, but code {expected[wrong]} is nearer "
-                         f"(squared distances {distances[wrong, int(got[wrong]) % len(codebook)]:.3f} vs "
-                         f"{distances[wrong, expected[wrong]]:.3f})")
+            checker.fail(
+                f"{what}: row {wrong} got code {got[wrong]}, but code {expected[wrong]} is nearer "
+                f"(squared distances {distances[wrong, int(got[wrong]) % len(codebook)]:.3f} vs "
+                f"{distances[wrong, expected[wrong]]:.3f})"
+            )
     return checker.report()
 
 

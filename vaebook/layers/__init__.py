@@ -4,6 +4,28 @@ Each concept lives in its own module; every public name of every module is avail
 ``vaebook.layers.Sampling``. Every layer is registered serializable under the package name ``"vaebook"``.
 """
 
-from vaebook._autoexport import export_submodules
+import types as _types
 
-__all__ = export_submodules(__name__, globals())
+# Every public name of every module, imported explicitly (as Keras does), so that IDEs and static tools resolve
+# them. A new module adds one import here; tests/test_api.py prints the lines that are missing.
+from vaebook.layers.masked_conv import (
+    MaskedConv2D as MaskedConv2D,
+    MaskedResidualBlock as MaskedResidualBlock,
+    causal_mask as causal_mask,
+)
+from vaebook.layers.sampling import (
+    Sampling as Sampling,
+    LOG_VAR_MIN as LOG_VAR_MIN,
+    LOG_VAR_MAX as LOG_VAR_MAX,
+    clamp_log_var as clamp_log_var,
+)
+from vaebook.layers.vector_quantizer import (
+    VectorQuantizer as VectorQuantizer,
+    code_perplexity as code_perplexity,
+    fraction_of_codes_used as fraction_of_codes_used,
+    squared_distances as squared_distances,
+)
+
+__all__ = sorted(
+    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+)

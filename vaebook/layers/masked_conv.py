@@ -20,6 +20,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["MaskedConv2D", "MaskedResidualBlock", "causal_mask"]
 
 
@@ -36,8 +38,6 @@ def causal_mask(kernel_size: tuple[int, int], mask_type: str) -> np.ndarray:
 
     Raises:
         ValueError: for an even kernel size or an unknown mask type.
-
-    Used in: chapter "Discrete latents: VQ-VAE", section "A learned prior: PixelCNN".
     """
     kh, kw = (int(k) for k in kernel_size)
     if kh % 2 == 0 or kw % 2 == 0:
@@ -62,8 +62,6 @@ class MaskedConv2D(keras.layers.Conv2D):
         filters: number of output channels.
         kernel_size: odd int or pair of odd ints.
         **kwargs: passed to ``keras.layers.Conv2D`` (``padding`` and ``strides`` are fixed).
-
-    Used in: chapter "Discrete latents: VQ-VAE", section "A learned prior: PixelCNN".
     """
 
     def __init__(self, mask_type: str, filters: int, kernel_size: int | tuple[int, int], **kwargs):
@@ -100,18 +98,18 @@ class MaskedResidualBlock(keras.layers.Layer):
         filters: channels of the input and output (the middle layer has ``filters // 2``).
         kernel_size: odd size of the masked convolution.
         activation: activation after each convolution.
-
-    Used in: chapter "Discrete latents: VQ-VAE", section "A learned prior: PixelCNN".
     """
 
     def __init__(self, filters: int, kernel_size: int = 3, activation: str = "relu", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 2:
-            raise ValueError(f"filters must be an integer >= 2; got {filters!r}.")
+        filters = check_integer("filters", filters, minimum=2)
         self.filters, self.kernel_size, self.activation = int(filters), int(kernel_size), activation
-        self.reduce = keras.layers.Conv2D(self.filters // 2, 1, activation=activation)
-        self.masked = MaskedConv2D("B", self.filters // 2, self.kernel_size, activation=activation)
-        self.expand = keras.layers.Conv2D(self.filters, 1, activation=activation)
+        # The sublayers take the block's dtype policy: under mixed_float16 they compute in float16 like the block
+        # (with their own default policy they would return float32 and the residual sum would mix dtypes).
+        policy = self.dtype_policy
+        self.reduce = keras.layers.Conv2D(self.filters // 2, 1, activation=activation, dtype=policy)
+        self.masked = MaskedConv2D("B", self.filters // 2, self.kernel_size, activation=activation, dtype=policy)
+        self.expand = keras.layers.Conv2D(self.filters, 1, activation=activation, dtype=policy)
 
     def build(self, input_shape):
         if input_shape[-1] != self.filters:

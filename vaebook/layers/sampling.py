@@ -7,6 +7,8 @@ from typing import Any
 import keras
 from keras import ops
 
+from vaebook._validation import check_integer
+
 __all__ = ["Sampling", "LOG_VAR_MIN", "LOG_VAR_MAX", "clamp_log_var"]
 
 LOG_VAR_MIN = -30.0
@@ -27,8 +29,6 @@ def clamp_log_var(log_var: Any):
 
     Returns:
         The clipped tensor, same shape and dtype.
-
-    Used in: :class:`Sampling` and :class:`vaebook.models.VAE` (the KL term uses the same clamped value).
     """
     return ops.clip(log_var, LOG_VAR_MIN, LOG_VAR_MAX)
 
@@ -54,13 +54,14 @@ class Sampling(keras.layers.Layer):
     Example:
         >>> z = Sampling(seed=0)([mean, log_var])   # shape of mean
 
-    Used in: chapter 6 (the reparameterization trick), chapter 7 and 8 (every VAE).
+    Used in: chapter 6, section "The `Sampling` layer: gradients reach $\\boldsymbol{\\mu}$ and
+    $\\boldsymbol{\\sigma}$".
     """
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ValueError(f"Sampling: seed must be a non-negative integer or None; got {seed!r}.")
+        if seed is not None:
+            seed = check_integer("seed", seed, minimum=0, where="Sampling", hint=" or None")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
+
+from vaebook._validation import check_integer
 
 __all__ = ["VectorQuantizer", "code_perplexity", "fraction_of_codes_used", "squared_distances"]
 
@@ -34,7 +35,7 @@ def squared_distances(z: Any, codebook: Any) -> Any:
     Returns:
         Tensor of shape (N, K), entry (n, k) the squared distance from ``z[n]`` to ``codebook[k]``.
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "Nearest-neighbour quantization".
+    Used in: chapter 9, section "Continuous and discrete codes".
     """
     z_sq = ops.sum(ops.square(z), axis=-1, keepdims=True)  # (N, 1)
     e_sq = ops.sum(ops.square(codebook), axis=-1)  # (K,)
@@ -54,11 +55,9 @@ def code_perplexity(indices: Any, num_embeddings: int) -> Any:
     Returns:
         Scalar tensor.
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "Codebook collapse, measured".
+    Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
-    counts = _counts(indices, num_embeddings)
-    p = counts / ops.maximum(ops.sum(counts), 1.0)
-    return ops.exp(-ops.sum(p * ops.log(p + 1e-10)))
+    return _perplexity(_counts(indices, num_embeddings))
 
 
 def fraction_of_codes_used(indices: Any, num_embeddings: int) -> Any:
@@ -71,10 +70,16 @@ def fraction_of_codes_used(indices: Any, num_embeddings: int) -> Any:
     Returns:
         Scalar tensor in [0, 1].
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "Codebook collapse, measured".
+    Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
     counts = _counts(indices, num_embeddings)
     return ops.mean(ops.cast(counts > 0, "float32"))
+
+
+def _perplexity(counts: Any) -> Any:
+    """``exp(entropy)`` of the distribution ``counts / sum(counts)`` (the one definition of code perplexity)."""
+    p = counts / ops.maximum(ops.sum(counts), 1.0)
+    return ops.exp(-ops.sum(p * ops.log(p + 1e-10)))
 
 
 def _counts(indices: Any, num_embeddings: int) -> Any:
@@ -136,16 +141,25 @@ class VectorQuantizer(keras.layers.Layer):
         >>> codes = vq.get_code_indices(z_e)        # (B, 7, 7) int32
         >>> vq.indices_to_vectors(codes)            # (B, 7, 7, 16), equal to z_q's value
 
-    Used in: chapter "Discrete latents: VQ-VAE".
+    Used in: chapter 9, section "Continuous and discrete codes".
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, beta: float = 0.25, ema_decay: float | None = None,
-                 epsilon: float = 1e-5, dead_code_threshold: float | None = None, usage_decay: float = 0.9,
-                 embeddings_initializer: Any = "random_uniform", seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        beta: float = 0.25,
+        ema_decay: float | None = None,
+        epsilon: float = 1e-5,
+        dead_code_threshold: float | None = None,
+        usage_decay: float = 0.9,
+        embeddings_initializer: Any = "random_uniform",
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        num_embeddings = check_integer("num_embeddings", num_embeddings)
+        embedding_dim = check_integer("embedding_dim", embedding_dim)
         if not beta >= 0:
             raise ValueError(f"beta must be a non-negative number; got {beta!r}.")
         if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
@@ -158,8 +172,10 @@ class VectorQuantizer(keras.layers.Layer):
             if not dead_code_threshold > 0:
                 raise ValueError(f"dead_code_threshold must be None or positive; got {dead_code_threshold!r}.")
             if ema_decay is None:
-                raise ValueError("dead_code_threshold needs an EMA codebook (set ema_decay, e.g. 0.99); got "
-                                 "ema_decay=None, where the optimizer owns the codebook.")
+                raise ValueError(
+                    "dead_code_threshold needs an EMA codebook (set ema_decay, e.g. 0.99); got "
+                    "ema_decay=None, where the optimizer owns the codebook."
+                )
         self.num_embeddings = int(num_embeddings)
         self.embedding_dim = int(embedding_dim)
         self.beta = float(beta)
@@ -174,12 +190,14 @@ class VectorQuantizer(keras.layers.Layer):
     # ------------------------------------------------------------------ state
     def build(self, input_shape):
         if input_shape[-1] is not None and input_shape[-1] != self.embedding_dim:
-            raise ValueError(f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got "
-                             f"{tuple(input_shape)}.")
+            raise ValueError(
+                f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got {tuple(input_shape)}."
+            )
         k, d = self.num_embeddings, self.embedding_dim
         use_ema = self.ema_decay is not None
-        self._codebook = self.add_weight(name="embeddings", shape=(k, d), initializer=self.embeddings_initializer,
-                                         trainable=not use_ema)
+        self._codebook = self.add_weight(
+            name="embeddings", shape=(k, d), initializer=self.embeddings_initializer, trainable=not use_ema
+        )
         if use_ema:
             self.ema_count = self.add_weight(name="ema_count", shape=(k,), initializer="zeros", trainable=False)
             self.ema_sum = self.add_weight(name="ema_sum", shape=(k, d), initializer="zeros", trainable=False)
@@ -198,8 +216,9 @@ class VectorQuantizer(keras.layers.Layer):
     def _flatten(self, inputs):
         shape = ops.shape(inputs)
         if len(shape) < 1 or shape[-1] != self.embedding_dim:
-            raise ValueError(f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got "
-                             f"{tuple(shape)}.")
+            raise ValueError(
+                f"VectorQuantizer expects inputs of shape (..., {self.embedding_dim}); got {tuple(shape)}."
+            )
         return ops.reshape(inputs, (-1, self.embedding_dim))
 
     def get_code_indices(self, inputs: Any) -> Any:
@@ -253,9 +272,7 @@ class VectorQuantizer(keras.layers.Layer):
         k = self.num_embeddings
         one_hot = ops.one_hot(indices, k, dtype=flat.dtype)  # (N, K): no (N, K, D) anywhere
         counts = ops.sum(one_hot, axis=0)  # (K,)
-        n = ops.cast(ops.shape(flat)[0], flat.dtype)
-        p = counts / n
-        self.perplexity.assign(ops.exp(-ops.sum(p * ops.log(p + 1e-10))))
+        self.perplexity.assign(_perplexity(counts))
         self.codes_used.assign(ops.mean(ops.cast(counts > 0, flat.dtype)))
         # Moving-average usage (assignments per batch); the first step starts it at the batch's counts.
         first = ops.equal(self.steps.value, 0.0)
@@ -294,9 +311,15 @@ class VectorQuantizer(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update(num_embeddings=self.num_embeddings, embedding_dim=self.embedding_dim, beta=self.beta,
-                      ema_decay=self.ema_decay, epsilon=self.epsilon, dead_code_threshold=self.dead_code_threshold,
-                      usage_decay=self.usage_decay,
-                      embeddings_initializer=keras.initializers.serialize(self.embeddings_initializer),
-                      seed=self.seed)
+        config.update(
+            num_embeddings=self.num_embeddings,
+            embedding_dim=self.embedding_dim,
+            beta=self.beta,
+            ema_decay=self.ema_decay,
+            epsilon=self.epsilon,
+            dead_code_threshold=self.dead_code_threshold,
+            usage_decay=self.usage_decay,
+            embeddings_initializer=keras.initializers.serialize(self.embeddings_initializer),
+            seed=self.seed,
+        )
         return config

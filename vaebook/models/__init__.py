@@ -3,6 +3,41 @@
 Each model family lives in its own module; every public name is available here, e.g. ``vaebook.models.VAE``.
 """
 
-from vaebook._autoexport import export_submodules
+import types as _types
 
-__all__ = export_submodules(__name__, globals())
+# Every public name of every module, imported explicitly (as Keras does), so that IDEs and static tools resolve
+# them. A new module adds one import here; tests/test_api.py prints the lines that are missing.
+from vaebook.models.autoencoder import (
+    Autoencoder as Autoencoder,
+    DenoisingAutoencoder as DenoisingAutoencoder,
+    SparseAutoencoder as SparseAutoencoder,
+    ContractiveAutoencoder as ContractiveAutoencoder,
+)
+from vaebook.models.autoencoder_builders import (
+    build_dense_autoencoder as build_dense_autoencoder,
+    build_conv_autoencoder as build_conv_autoencoder,
+    build_linear_autoencoder as build_linear_autoencoder,
+    build_contractive_autoencoder as build_contractive_autoencoder,
+)
+from vaebook.models.classifier import (
+    build_mnist_classifier as build_mnist_classifier,
+    train_mnist_classifier as train_mnist_classifier,
+    classify as classify,
+)
+from vaebook.models.conditional_vae import ConditionalVAE as ConditionalVAE
+from vaebook.models.linear_gaussian import build_linear_gaussian_vae as build_linear_gaussian_vae
+from vaebook.models.mnist_vae import (
+    build_mnist_vae as build_mnist_vae,
+    build_mnist_mlp_vae as build_mnist_mlp_vae,
+    build_mnist_cvae as build_mnist_cvae,
+    build_mnist_encoder as build_mnist_encoder,
+    build_mnist_decoder as build_mnist_decoder,
+)
+from vaebook.models.numpy_mlp import NumpyMLP as NumpyMLP, keras_mlp_loss as keras_mlp_loss, ACTIVATIONS as ACTIVATIONS
+from vaebook.models.pixelcnn import PixelCNN as PixelCNN
+from vaebook.models.vae import VAE as VAE
+from vaebook.models.vqvae import VQVAE as VQVAE, build_mnist_vqvae as build_mnist_vqvae
+
+__all__ = sorted(
+    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
+)

@@ -3,9 +3,6 @@
 A generative model is hard to judge by eye. A classifier trained on real digits turns "does this decoded image
 look like a digit, and which one?" into numbers: the predicted class (are conditional samples the digit we asked
 for?) and the confidence, the largest softmax probability (does a decoded prior sample look like *some* digit?).
-
-Used in: chapter "A variational autoencoder for MNIST" (continuity and completeness of the latent space) and
-chapter "Conditional VAE and β-VAE" (are class-conditional samples classified as their label?).
 """
 
 from __future__ import annotations
@@ -13,11 +10,18 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-__all__ = ["build_mnist_classifier", "train_mnist_classifier", "classify", "classifier_score"]
+from vaebook._validation import as_digit_images, check_integer
+
+__all__ = ["build_mnist_classifier", "train_mnist_classifier", "classify"]
 
 
-def build_mnist_classifier(num_classes: int = 10, filters: tuple[int, int] = (16, 32), dropout: float = 0.25,
-                           learning_rate: float = 1e-3, seed: int | None = 0) -> keras.Sequential:
+def build_mnist_classifier(
+    num_classes: int = 10,
+    filters: tuple[int, int] = (16, 32),
+    dropout: float = 0.25,
+    learning_rate: float = 1e-3,
+    seed: int | None = 0,
+) -> keras.Sequential:
     """A compiled convolutional classifier for 28×28 grey digits with intensities in [0, 1].
 
     Architecture: two blocks of ``Conv2D(3×3, relu)`` + ``MaxPooling2D(2)``, then dropout and a dense softmax
@@ -38,36 +42,46 @@ def build_mnist_classifier(num_classes: int = 10, filters: tuple[int, int] = (16
 
     Raises:
         ValueError: on a non-positive ``num_classes`` or filter count, or a ``dropout`` outside [0, 1).
-
-    Used in: chapters "A variational autoencoder for MNIST" and "Conditional VAE and β-VAE".
     """
-    if int(num_classes) < 2:
-        raise ValueError(f"num_classes must be at least 2; got {num_classes!r}.")
-    if len(filters) != 2 or any(int(f) < 1 for f in filters):
+    check_integer("num_classes", num_classes, minimum=2)
+    if len(filters) != 2:
         raise ValueError(f"filters must be two positive integers; got {filters!r}.")
+    for f in filters:
+        check_integer("each of filters", f)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
 
     def init(offset: int):
         return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
 
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(int(filters[0]), 3, activation="relu", padding="same", kernel_initializer=init(0)),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(int(filters[1]), 3, activation="relu", padding="same", kernel_initializer=init(1)),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dropout(dropout, seed=seed),
-        keras.layers.Dense(int(num_classes), activation="softmax", kernel_initializer=init(2)),
-    ], name="mnist_classifier")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(int(filters[0]), 3, activation="relu", padding="same", kernel_initializer=init(0)),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(int(filters[1]), 3, activation="relu", padding="same", kernel_initializer=init(1)),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(dropout, seed=seed),
+            keras.layers.Dense(int(num_classes), activation="softmax", kernel_initializer=init(2)),
+        ],
+        name="mnist_classifier",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
-def train_mnist_classifier(x: np.ndarray, y: np.ndarray, epochs: int = 5, batch_size: int = 64,
-                           seed: int | None = 0, validation_data=None, **kwargs) -> keras.Sequential:
+def train_mnist_classifier(
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int = 5,
+    batch_size: int = 64,
+    seed: int | None = 0,
+    validation_data=None,
+    **kwargs,
+) -> keras.Sequential:
     """Build :func:`build_mnist_classifier` and fit it quietly on ``(x, y)``.
 
     Args:
@@ -84,13 +98,14 @@ def train_mnist_classifier(x: np.ndarray, y: np.ndarray, epochs: int = 5, batch_
     Raises:
         ValueError: if the shapes of ``x`` and ``y`` do not match or ``x`` is outside [0, 1].
     """
-    x = _as_digits(x)
+    x = as_digit_images(x)
     y = np.asarray(y)
     if y.shape != (len(x),):
         raise ValueError(f"y must have shape ({len(x)},) to match x; got {y.shape}.")
     model = build_mnist_classifier(seed=seed, **kwargs)
-    model.fit(x, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0, shuffle=True,
-              validation_data=validation_data)
+    model.fit(
+        x, y, epochs=int(epochs), batch_size=int(batch_size), verbose=0, shuffle=True, validation_data=validation_data
+    )
     return model
 
 
@@ -108,48 +123,6 @@ def classify(classifier: keras.Model, images, batch_size: int = 256) -> tuple[np
     Raises:
         ValueError: if ``images`` is not a batch of 28×28 grey images in [0, 1].
     """
-    x = _as_digits(images)
+    x = as_digit_images(images)
     probs = np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
     return probs.argmax(axis=1).astype(np.int64), probs.max(axis=1)
-
-
-def classifier_score(classifier: keras.Model, images, batch_size: int = 256) -> float:
-    """How confidently *and* how diversely a classifier labels a set of generated images, between 1 and K.
-
-    The "Inception score" of Salimans et al. (2016) with an MNIST classifier in place of the Inception network:
-    ``exp( mean over images of KL(p(y | x) || p(y)) )`` with ``p(y)`` the average of ``p(y | x)`` over the set.
-    It is K (the number of classes) when every image is classified with certainty and every class occurs equally
-    often, and 1 when every image gets the same class distribution, however confident (a generator that always
-    produces the same blob scores 1, while its mean confidence can still be high).
-
-    Args:
-        classifier: a model mapping ``(batch, 28, 28, 1)`` images to class probabilities.
-        images: intensities in [0, 1], shape ``(N, 28, 28, 1)`` or ``(N, 28, 28)``.
-        batch_size: images per forward pass.
-
-    Returns:
-        The score, a float in [1, K].
-
-    Raises:
-        ValueError: if ``images`` is not a batch of 28×28 grey images in [0, 1].
-
-    Used in: chapter "A variational autoencoder for MNIST", section "Autoencoder versus VAE".
-    """
-    x = _as_digits(images)
-    probs = np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
-    probs = np.clip(probs, 1e-12, 1.0)
-    marginal = probs.mean(axis=0, keepdims=True)
-    kl = np.sum(probs * (np.log(probs) - np.log(marginal)), axis=1)
-    return float(np.exp(kl.mean()))
-
-
-def _as_digits(images) -> np.ndarray:
-    x = np.asarray(keras.ops.convert_to_numpy(images) if not isinstance(images, np.ndarray) else images,
-                   dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or len(x) == 0:
-        raise ValueError(f"images must have shape (N, 28, 28, 1) or (N, 28, 28) with N > 0; got {x.shape}.")
-    if not np.all(np.isfinite(x)) or x.min() < 0.0 or x.max() > 1.0:
-        raise ValueError("images must hold finite intensities in [0, 1] (decoder probabilities, not logits).")
-    return x

@@ -14,8 +14,6 @@ backward pass runs the chain rule from the loss back to the input, one layer at 
 
 :func:`keras_mlp_loss` computes the same loss with ``keras.ops`` so that the backend's automatic differentiation
 (:mod:`vaebook.autodiff`) can check the hand-written gradients.
-
-Used in: chapter "Gradient descent and backpropagation".
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["NumpyMLP", "keras_mlp_loss", "ACTIVATIONS", "gradient_descent"]
+__all__ = ["NumpyMLP", "keras_mlp_loss", "ACTIVATIONS"]
 
 
 def _sigmoid(z):
@@ -82,8 +80,10 @@ class NumpyMLP:
             return x, None
         y = np.asarray(y)
         if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= self.sizes[-1]:
-            raise ValueError(f"y must be integer labels in [0, {self.sizes[-1]}) of shape ({len(x)},); "
-                             f"got dtype {y.dtype} and shape {y.shape}.")
+            raise ValueError(
+                f"y must be integer labels in [0, {self.sizes[-1]}) of shape ({len(x)},); "
+                f"got dtype {y.dtype} and shape {y.shape}."
+            )
         return x, y
 
     def forward(self, x):
@@ -122,15 +122,15 @@ class NumpyMLP:
         dphi = ACTIVATIONS[self.activation][1]
         delta = p.copy()
         delta[np.arange(len(y)), y] -= 1.0
-        delta /= len(y)                                    # δ^(L) = (p − onehot(y)) / B
+        delta /= len(y)  # δ^(L) = (p − onehot(y)) / B
         grads = [None] * len(self.params)
         for i in reversed(range(len(self.params))):
             a_prev, _ = cache[i]
             w = self.params[i][0]
             grads[i] = [a_prev.T @ delta, delta.sum(axis=0)]  # ∂C/∂W^(l), ∂C/∂b^(l)
             if i > 0:
-                da_prev = delta @ w.T                      # ∂C/∂a^(l-1)
-                delta = da_prev * dphi(cache[i - 1][1])    # δ^(l-1) = ∂C/∂a^(l-1) ⊙ φ'(z^(l-1))
+                da_prev = delta @ w.T  # ∂C/∂a^(l-1)
+                delta = da_prev * dphi(cache[i - 1][1])  # δ^(l-1) = ∂C/∂a^(l-1) ⊙ φ'(z^(l-1))
         return grads
 
     def loss_and_gradients(self, x, y):
@@ -160,7 +160,7 @@ class NumpyMLP:
         for _ in range(int(epochs)):
             order = rng.permutation(len(x))
             for start in range(0, len(x), batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 _, grads = self.loss_and_gradients(x[idx], y[idx])
                 for (w, b), (dw, db) in zip(self.params, grads):
                     w -= learning_rate * dw
@@ -194,51 +194,3 @@ def keras_mlp_loss(x, y, *params, activation: str = "tanh"):
     log_p = ops.log_softmax(a, axis=-1)
     onehot = ops.one_hot(ops.convert_to_tensor(y, dtype="int32"), ops.shape(a)[-1], dtype=log_p.dtype)
     return -ops.mean(ops.sum(onehot * log_p, axis=-1))
-
-
-def gradient_descent(grad_fn, theta0, learning_rate: float, steps: int, method: str = "gd",
-                     momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-    """Run an optimizer on a small parameter vector and keep the whole trajectory (for plotting).
-
-    Updates, with ``g_t = grad_fn(θ_t, t)``:
-
-    * ``"gd"``: ``θ ← θ − η g`` (stochastic when ``grad_fn`` uses a mini-batch chosen by ``t``);
-    * ``"momentum"``: ``v ← μ v + g``, ``θ ← θ − η v`` (heavy ball);
-    * ``"adam"``: ``m ← β1 m + (1−β1) g``, ``s ← β2 s + (1−β2) g²``, ``θ ← θ − η m̂ / (√ŝ + ε)`` with the bias
-      corrections ``m̂ = m / (1−β1^t)``, ``ŝ = s / (1−β2^t)`` (Kingma & Ba, 2015).
-
-    Args:
-        grad_fn: ``grad_fn(theta, step) -> gradient`` (NumPy arrays).
-        theta0: the starting point.
-        learning_rate: η > 0.
-        steps: number of updates.
-        method: ``"gd"``, ``"momentum"`` or ``"adam"``.
-
-    Returns:
-        Array of shape ``(steps + 1, *theta0.shape)``: the starting point and every iterate. Iterates that overflow
-        stay ``inf``/``nan`` (a diverging run is shown, not hidden).
-
-    Used in: chapter "Gradient descent and backpropagation", section "Gradient descent on a loss surface".
-    """
-    if method not in ("gd", "momentum", "adam"):
-        raise ValueError(f"method must be 'gd', 'momentum' or 'adam'; got {method!r}.")
-    if learning_rate <= 0:
-        raise ValueError(f"learning_rate must be positive; got {learning_rate}.")
-    theta = np.array(theta0, dtype=np.float64)
-    v = np.zeros_like(theta)
-    s = np.zeros_like(theta)
-    path = [theta.copy()]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(1, int(steps) + 1):
-            g = np.asarray(grad_fn(theta, t - 1), dtype=np.float64)
-            if method == "gd":
-                theta = theta - learning_rate * g
-            elif method == "momentum":
-                v = momentum * v + g
-                theta = theta - learning_rate * v
-            else:
-                v = beta1 * v + (1 - beta1) * g
-                s = beta2 * s + (1 - beta2) * g ** 2
-                theta = theta - learning_rate * (v / (1 - beta1 ** t)) / (np.sqrt(s / (1 - beta2 ** t)) + eps)
-            path.append(theta.copy())
-    return np.array(path)

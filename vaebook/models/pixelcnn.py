@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._validation import check_integer
 from vaebook.layers.masked_conv import MaskedConv2D, MaskedResidualBlock
 
 __all__ = ["PixelCNN"]
@@ -45,15 +46,21 @@ class PixelCNN(keras.Model):
         >>> prior.compile(optimizer="adam"); prior.fit(train_codes, epochs=10)
         >>> codes = prior.sample(16)             # (16, 7, 7) int32, drawn from the categoricals
 
-    Used in: chapter "Discrete latents: VQ-VAE", section "A learned prior: PixelCNN".
+    Used in: chapter 9, section "Static prior or learned prior".
     """
 
-    def __init__(self, num_embeddings: int, grid_shape: tuple[int, int], filters: int = 64,
-                 num_residual_blocks: int = 2, first_kernel_size: int = 5, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        num_embeddings: int,
+        grid_shape: tuple[int, int],
+        filters: int = 64,
+        num_residual_blocks: int = 2,
+        first_kernel_size: int = 5,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        if isinstance(num_embeddings, bool) or not isinstance(num_embeddings, (int, np.integer)) \
-                or num_embeddings < 2:
-            raise ValueError(f"num_embeddings must be an integer >= 2; got {num_embeddings!r}.")
+        check_integer("num_embeddings", num_embeddings, minimum=2)
         grid_shape = tuple(int(g) for g in grid_shape)
         if len(grid_shape) != 2 or min(grid_shape) < 1:
             raise ValueError(f"grid_shape must be (height, width) with positive sizes; got {grid_shape!r}.")
@@ -64,11 +71,16 @@ class PixelCNN(keras.Model):
         self.first_kernel_size = int(first_kernel_size)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.first = MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a")
-        self.blocks = [MaskedResidualBlock(self.filters, name=f"residual_{i}")
-                       for i in range(self.num_residual_blocks)]
-        self.hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1")
-        self.logits = keras.layers.Conv2D(self.num_embeddings, 1, name="logits")
+        policy = self.dtype_policy  # every layer computes in the model's dtype (e.g. float16 under mixed precision)
+        self.first = MaskedConv2D(
+            "A", self.filters, self.first_kernel_size, activation="relu", name="mask_a", dtype=policy
+        )
+        self.blocks = [
+            MaskedResidualBlock(self.filters, name=f"residual_{i}", dtype=policy)
+            for i in range(self.num_residual_blocks)
+        ]
+        self.hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1", dtype=policy)
+        self.logits = keras.layers.Conv2D(self.num_embeddings, 1, name="logits", dtype=policy)
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def build(self, input_shape=None):
@@ -84,8 +96,9 @@ class PixelCNN(keras.Model):
     def _check(self, codes):
         shape = tuple(ops.shape(codes))
         if len(shape) != 3 or shape[1:] != self.grid_shape:
-            raise ValueError(f"PixelCNN expects code maps of shape (batch, {self.grid_shape[0]}, "
-                             f"{self.grid_shape[1]}); got {shape}.")
+            raise ValueError(
+                f"PixelCNN expects code maps of shape (batch, {self.grid_shape[0]}, {self.grid_shape[1]}); got {shape}."
+            )
 
     def call(self, codes, training=None):
         self._check(codes)
@@ -98,8 +111,9 @@ class PixelCNN(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Cross-entropy of each code given the earlier ones: mean over positions and batch (nats per code)."""
         targets = x if y is None else y
-        loss = ops.mean(keras.losses.sparse_categorical_crossentropy(ops.cast(targets, "int32"), y_pred,
-                                                                     from_logits=True))
+        loss = ops.mean(
+            keras.losses.sparse_categorical_crossentropy(ops.cast(targets, "int32"), y_pred, from_logits=True)
+        )
         self.loss_tracker.update_state(loss)
         return loss
 
@@ -135,8 +149,7 @@ class PixelCNN(keras.Model):
         Returns:
             int32 array of shape ``(num_samples, H, W)``. Costs ``H·W`` forward passes.
         """
-        if int(num_samples) < 1:
-            raise ValueError(f"num_samples must be a positive integer; got {num_samples!r}.")
+        num_samples = check_integer("num_samples", num_samples)
         if not temperature > 0:
             raise ValueError(f"temperature must be positive; got {temperature!r}.")
         h, w = self.grid_shape
@@ -149,6 +162,15 @@ class PixelCNN(keras.Model):
         return codes
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "num_embeddings": self.num_embeddings, "grid_shape": list(self.grid_shape),
-                "filters": self.filters, "num_residual_blocks": self.num_residual_blocks,
-                "first_kernel_size": self.first_kernel_size, "seed": self.seed}
+        config = super().get_config()
+        config.update(
+            {
+                "num_embeddings": self.num_embeddings,
+                "grid_shape": list(self.grid_shape),
+                "filters": self.filters,
+                "num_residual_blocks": self.num_residual_blocks,
+                "first_kernel_size": self.first_kernel_size,
+                "seed": self.seed,
+            }
+        )
+        return config

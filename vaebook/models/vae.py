@@ -1,4 +1,4 @@
-"""The variational autoencoder (Kingma & Welling, 2014), its conditional variant, and the MNIST builders.
+"""The variational autoencoder (Kingma & Welling, 2014) and the base class it shares with its conditional variant.
 
 A VAE here is an ``encoder`` (any built Keras model x → [mean, log_var] of the diagonal Gaussian q(z|x)), a
 ``decoder`` (any built Keras model z → logits of Bernoulli pixels, or means of Gaussian pixels), the prior
@@ -17,7 +17,8 @@ The evaluation interface that :mod:`vaebook.metrics` relies on (any model offeri
   x_n given its z_n, in nats;
 - ``latent_dim``: the number of latent dimensions.
 
-:class:`ConditionalVAE` offers the same methods with an extra ``labels`` argument.
+:class:`vaebook.models.ConditionalVAE` (:mod:`vaebook.models.conditional_vae`) offers the same methods with an
+extra ``labels`` argument; the MNIST builders are in :mod:`vaebook.models.mnist_vae`.
 """
 
 from __future__ import annotations
@@ -29,17 +30,10 @@ import numpy as np
 from keras import ops
 
 from vaebook import losses
+from vaebook._validation import check_integer
 from vaebook.layers.sampling import Sampling, clamp_log_var
 
-__all__ = [
-    "VAE",
-    "ConditionalVAE",
-    "build_mnist_vae",
-    "build_mnist_mlp_vae",
-    "build_mnist_cvae",
-    "build_mnist_encoder",
-    "build_mnist_decoder",
-]
+__all__ = ["VAE"]
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 LOG_SIGMA_RANGE = (-7.0, 5.0)  # a learned decoder σ stays in [exp(−7), exp(5)] ≈ [9e−4, 148]
@@ -67,9 +61,17 @@ def _batches(n: int, batch_size: int):
 class _VAEBase(keras.Model):
     """What VAE and ConditionalVAE share: the likelihood, β, free bits, trackers and the loss."""
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, likelihood: str = "bernoulli",
-                 decoder_sigma: float | str = 1.0, beta: float = 1.0, free_bits: float | None = None,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        likelihood: str = "bernoulli",
+        decoder_sigma: float | str = 1.0,
+        beta: float = 1.0,
+        free_bits: float | None = None,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         _check_model("encoder", encoder)
         _check_model("decoder", decoder)
@@ -91,12 +93,14 @@ class _VAEBase(keras.Model):
         self.free_bits = None if free_bits is None else float(free_bits)
         self.seed = seed
         self.sampling = Sampling(seed=seed, name="sampling")
-        self.beta = self.add_weight(shape=(), initializer=keras.initializers.Constant(float(beta)),
-                                    trainable=False, name="beta")
+        self.beta = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(float(beta)), trainable=False, name="beta"
+        )
         self.log_decoder_sigma = None
         if self.decoder_sigma == "learned":
-            self.log_decoder_sigma = self.add_weight(shape=(), initializer="zeros", trainable=True,
-                                                     name="log_decoder_sigma")
+            self.log_decoder_sigma = self.add_weight(
+                shape=(), initializer="zeros", trainable=True, name="log_decoder_sigma"
+            )
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.latent_dim = int(self._encoder_outputs()[0].shape[-1])
@@ -156,17 +160,19 @@ class _VAEBase(keras.Model):
         return -_to_numpy(self._nll(ops.convert_to_tensor(x), outputs))
 
     def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "likelihood": self.likelihood,
-            "decoder_sigma": self.decoder_sigma,
-            "beta": float(_to_numpy(self.beta)),
-            "free_bits": self.free_bits,
-            "seed": self.seed,
-        }
+        config = super().get_config()
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "likelihood": self.likelihood,
+                "decoder_sigma": self.decoder_sigma,
+                "beta": float(_to_numpy(self.beta)),
+                "free_bits": self.free_bits,
+                "seed": self.seed,
+            }
+        )
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
@@ -211,9 +217,6 @@ class VAE(_VAEBase):
         >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
         >>> vae.fit(x_binary, epochs=10, batch_size=128, verbose=0)
         >>> images = vae.sample(16)
-
-    Used in: chapter 7 (the VAE on MNIST), chapter 8 (β-VAE, free bits, posterior collapse); chapter 5 through
-    :func:`vaebook.models.build_linear_gaussian_vae`.
     """
 
     def call(self, inputs, training=None):
@@ -249,8 +252,7 @@ class VAE(_VAEBase):
     def decode(self, z: Any, batch_size: int = 512) -> np.ndarray:
         """What to display for latent codes z: pixel probabilities sigmoid(logits) (Bernoulli) or means (Gaussian)."""
         z = np.asarray(z, dtype=np.float32)
-        return np.concatenate([self._display(self.decoder(z[s], training=False))
-                               for s in _batches(len(z), batch_size)])
+        return np.concatenate([self._display(self.decoder(z[s], training=False)) for s in _batches(len(z), batch_size)])
 
     def log_likelihood(self, x: Any, z: Any) -> np.ndarray:
         """log p(x_n | z_n) for each pair, full normalized density in nats: NumPy array of shape (N,).
@@ -265,250 +267,10 @@ class VAE(_VAEBase):
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """``n`` new images: z ~ N(0, I) (NumPy generator with ``seed``), then :meth:`decode`."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"sample: n must be a positive integer; got {n!r}.")
+        n = check_integer("n", n, where="sample")
         z = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim)).astype(np.float32)
         return self.decode(z)
 
     def reconstruct(self, x: Any) -> np.ndarray:
         """Deterministic reconstruction for display: decode the posterior mean, ``decode(encode(x)[0])``."""
         return self.decode(self.encode(x)[0])
-
-
-@keras.saving.register_keras_serializable(package="vaebook")
-class ConditionalVAE(_VAEBase):
-    """A VAE whose encoder and decoder both see the class label: q(z | x, y) and p(x | z, y) (Sohn et al., 2015).
-
-    The labels are integers in [0, num_classes); the model one-hot encodes them. The encoder is a built Keras
-    model [x, y_onehot] → [mean, log_var]; the decoder a built Keras model [z, y_onehot] → logits or means.
-    Train with ``fit(x, labels)`` (labels in the place of targets; ``vaebook.data.DynamicBinarization(x, y=labels)``
-    works too) or ``fit([x, labels])``. The loss is the VAE's (see :class:`VAE`): per-example sums over pixels
-    and latent dimensions, mean over the batch, β-weighted KL, tracked as ``reconstruction`` and ``kl``.
-
-    Calling ``cvae([x, labels])`` returns the same dict as :class:`VAE`. (Called on images alone, as ``fit`` does
-    when the labels come as targets, it returns them unchanged and :meth:`compute_loss` runs the model.)
-
-    Args:
-        encoder, decoder: see above.
-        num_classes: number of classes.
-        likelihood, decoder_sigma, beta, free_bits, seed: as for :class:`VAE`.
-
-    Used in: chapter 8 (conditional generation: one digit class at a time).
-    """
-
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, num_classes: int = 10, **kwargs):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-            raise ValueError(f"num_classes must be an integer >= 2; got {num_classes!r}.")
-        self.num_classes = int(num_classes)
-        super().__init__(encoder, decoder, **kwargs)
-
-    def _one_hot(self, labels):
-        labels = ops.convert_to_tensor(labels)
-        if len(labels.shape) == 2 and labels.shape[-1] == 1:
-            labels = ops.reshape(labels, (-1,))
-        return ops.one_hot(ops.cast(labels, "int32"), self.num_classes)
-
-    def _forward(self, x, labels, training=None):
-        y = self._one_hot(labels)
-        mean, log_var = self._split_encoder_output(self.encoder([x, y], training=training))
-        z = self.sampling([mean, log_var])
-        outputs = self.decoder([z, ops.cast(y, z.dtype)], training=training)
-        return {"outputs": outputs, "mean": mean, "log_var": log_var, "z": z}
-
-    def call(self, inputs, training=None):
-        if isinstance(inputs, (list, tuple)) and len(inputs) == 2:
-            return self._forward(inputs[0], inputs[1], training=training)
-        return inputs  # images alone: fit(x, labels) — compute_loss receives the labels as y and runs the model
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The conditional negative ELBO: per-example sums over pixels and latent dims, mean over the batch."""
-        if sample_weight is not None:
-            raise ValueError("ConditionalVAE.compute_loss does not support sample_weight; got one.")
-        if isinstance(x, (list, tuple)) and len(x) == 2:
-            images = x[0]
-        else:
-            if y is None:
-                raise ValueError("ConditionalVAE needs labels: fit(x, labels) or fit([x, labels]); got none.")
-            images = x
-            y_pred = self._forward(x, y, training=training)
-        if y_pred is None or not isinstance(y_pred, dict):
-            y_pred = self._forward(x[0], x[1], training=training)
-        return self._loss_from_parts(images, y_pred["outputs"], y_pred["mean"], y_pred["log_var"])
-
-    def _labels(self, labels: Any, n: int) -> np.ndarray:
-        labels = np.asarray(labels).reshape(-1) if np.ndim(labels) else np.full(n, int(labels))
-        if len(labels) != n:
-            raise ValueError(f"need one label per example: {n} examples, got {len(labels)} labels.")
-        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
-            raise ValueError(f"labels must be integers in [0, {self.num_classes}); got values in "
-                             f"[{labels.min()}, {labels.max()}].")
-        return labels.astype(np.int32)
-
-    def encode(self, x: Any, labels: Any, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-        """Parameters of q(z | x, y): ``(mean, log_var)``, NumPy arrays of shape (N, latent_dim)."""
-        x = np.asarray(x, dtype=np.float32)
-        labels = self._labels(labels, len(x))
-        means, log_vars = [], []
-        for s in _batches(len(x), batch_size):
-            images = ops.convert_to_tensor(x[s])
-            out = self.encoder([images, ops.cast(self._one_hot(labels[s]), images.dtype)], training=False)
-            mean, log_var = self._split_encoder_output(out)
-            means.append(_to_numpy(mean))
-            log_vars.append(_to_numpy(log_var))
-        return np.concatenate(means), np.concatenate(log_vars)
-
-    def _decoder_outputs(self, z, labels):
-        z = ops.convert_to_tensor(np.asarray(z, dtype=np.float32))
-        return self.decoder([z, ops.cast(self._one_hot(labels), z.dtype)], training=False)
-
-    def decode(self, z: Any, labels: Any, batch_size: int = 512) -> np.ndarray:
-        """Pixel probabilities (Bernoulli) or means (Gaussian) of p(x | z, y), for display."""
-        z = np.asarray(z, dtype=np.float32)
-        labels = self._labels(labels, len(z))
-        return np.concatenate([self._display(self._decoder_outputs(z[s], labels[s]))
-                               for s in _batches(len(z), batch_size)])
-
-    def log_likelihood(self, x: Any, z: Any, labels: Any) -> np.ndarray:
-        """log p(x_n | z_n, y_n) per example, full normalized density in nats, shape (N,)."""
-        x = np.asarray(x, dtype=np.float32)
-        if len(x) != len(z):
-            raise ValueError(f"log_likelihood needs one z per x; got {len(x)} x and {len(z)} z.")
-        labels = self._labels(labels, len(x))
-        return self._log_likelihood_from_outputs(x, self._decoder_outputs(z, labels))
-
-    def sample(self, n: int, labels: Any, seed: int | None = None) -> np.ndarray:
-        """``n`` images of the given class(es): ``labels`` is one integer or ``n`` of them; z ~ N(0, I)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"sample: n must be a positive integer; got {n!r}.")
-        z = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim)).astype(np.float32)
-        return self.decode(z, labels)
-
-    def reconstruct(self, x: Any, labels: Any) -> np.ndarray:
-        """Decode the posterior mean given the true labels, for display."""
-        return self.decode(self.encode(x, labels)[0], labels)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["num_classes"] = self.num_classes
-        return config
-
-
-# ---- builders ------------------------------------------------------------------------------------------------
-
-def _check_latent_dim(latent_dim: int) -> int:
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-        raise ValueError(f"latent_dim must be a positive integer; got {latent_dim!r}.")
-    return int(latent_dim)
-
-
-def build_mnist_encoder(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), dense_units: int = 256,
-                        num_classes: int | None = None, name: str = "encoder") -> keras.Model:
-    """The convolutional MNIST encoder of the TU Dortmund lecture slides (Korzhylova et al., 2024): convolution, pooling, flattening and dense layers.
-
-    (28, 28, 1) → Conv2D(f₁, 3×3, relu) → MaxPooling 2×2 → Conv2D(f₂, 3×3, relu) → MaxPooling 2×2 → Flatten
-    → Dense(dense_units, relu) → two Dense(latent_dim) heads: mean and log-variance. With ``num_classes``, a
-    second input (the one-hot label) is concatenated to the flattened features (conditional encoder).
-    """
-    latent_dim = _check_latent_dim(latent_dim)
-    images = keras.Input((28, 28, 1), name="images")
-    h = keras.layers.Conv2D(filters[0], 3, padding="same", activation="relu")(images)
-    h = keras.layers.MaxPooling2D(2)(h)
-    h = keras.layers.Conv2D(filters[1], 3, padding="same", activation="relu")(h)
-    h = keras.layers.MaxPooling2D(2)(h)
-    h = keras.layers.Flatten()(h)
-    inputs = images
-    if num_classes is not None:
-        label = keras.Input((num_classes,), name="label_onehot")
-        h = keras.layers.Concatenate()([h, label])
-        inputs = [images, label]
-    h = keras.layers.Dense(dense_units, activation="relu")(h)
-    mean = keras.layers.Dense(latent_dim, name="mean")(h)
-    log_var = keras.layers.Dense(latent_dim, name="log_var")(h)
-    return keras.Model(inputs, [mean, log_var], name=name)
-
-
-def build_mnist_decoder(latent_dim: int = 16, filters: tuple[int, int] = (64, 32), num_classes: int | None = None,
-                        name: str = "decoder") -> keras.Model:
-    """The convolutional MNIST decoder of the TU Dortmund lecture slides (Korzhylova et al., 2024): dense, reshape and transposed convolutions, to logits.
-
-    z → Dense(7·7·f₁, relu) → Reshape(7, 7, f₁) → Conv2DTranspose(f₁, 3×3, stride 2, relu) → 14×14
-    → Conv2DTranspose(f₂, 3×3, stride 2, relu) → 28×28 → Conv2DTranspose(1, 3×3) → logits of shape (28, 28, 1).
-    With ``num_classes``, the one-hot label is concatenated to z.
-    """
-    latent_dim = _check_latent_dim(latent_dim)
-    z = keras.Input((latent_dim,), name="z")
-    h, inputs = z, z
-    if num_classes is not None:
-        label = keras.Input((num_classes,), name="label_onehot")
-        h = keras.layers.Concatenate()([z, label])
-        inputs = [z, label]
-    h = keras.layers.Dense(7 * 7 * filters[0], activation="relu")(h)
-    h = keras.layers.Reshape((7, 7, filters[0]))(h)
-    h = keras.layers.Conv2DTranspose(filters[0], 3, strides=2, padding="same", activation="relu")(h)
-    h = keras.layers.Conv2DTranspose(filters[1], 3, strides=2, padding="same", activation="relu")(h)
-    logits = keras.layers.Conv2DTranspose(1, 3, padding="same", name="logits")(h)
-    return keras.Model(inputs, logits, name=name)
-
-
-def build_mnist_vae(latent_dim: int = 16, filters: tuple[int, int] = (32, 64), dense_units: int = 256,
-                    beta: float = 1.0, free_bits: float | None = None, seed: int | None = None,
-                    name: str = "mnist_vae") -> VAE:
-    """The convolutional VAE of the MNIST chapters: Bernoulli likelihood on binarized 28×28 digits.
-
-    Encoder: :func:`build_mnist_encoder` (Conv2D 32 → max-pool → Conv2D 64 → max-pool → Flatten → Dense 256 →
-    mean, log-variance); decoder: :func:`build_mnist_decoder` (Dense 7·7·64 → Reshape → Conv2DTranspose 64, 32
-    with stride 2 → Conv2DTranspose 1 → logits), the architecture of the TU Dortmund lecture slides (Korzhylova et al., 2024).
-
-    Args:
-        latent_dim: number of latent dimensions.
-        filters: channels of the two encoder convolutions (the decoder mirrors them).
-        dense_units: width of the encoder's dense layer.
-        beta, free_bits, seed: see :class:`VAE`.
-        name: model name.
-
-    Returns:
-        An uncompiled :class:`VAE`; ``compile(optimizer=...)`` then ``fit(x_binary)``.
-
-    Used in: chapter 7, chapter 8.
-    """
-    encoder = build_mnist_encoder(latent_dim, filters, dense_units)
-    decoder = build_mnist_decoder(latent_dim, filters[::-1])
-    return VAE(encoder, decoder, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, name=name)
-
-
-def build_mnist_mlp_vae(latent_dim: int = 16, hidden: tuple[int, ...] = (512, 256), beta: float = 1.0,
-                        free_bits: float | None = None, seed: int | None = None,
-                        name: str = "mnist_mlp_vae") -> VAE:
-    """A fully connected MNIST VAE: Flatten → Dense(hidden…, relu) → mean, log-variance; the mirror image back to
-    784 logits reshaped to (28, 28, 1). Bernoulli likelihood on binarized digits.
-
-    Used in: chapter 7 (comparison with the convolutional VAE), chapter 8 (quick experiments).
-    """
-    latent_dim = _check_latent_dim(latent_dim)
-    x = keras.Input((28, 28, 1), name="images")
-    h = keras.layers.Flatten()(x)
-    for units in hidden:
-        h = keras.layers.Dense(units, activation="relu")(h)
-    encoder = keras.Model(x, [keras.layers.Dense(latent_dim, name="mean")(h),
-                              keras.layers.Dense(latent_dim, name="log_var")(h)], name="encoder")
-    z = keras.Input((latent_dim,), name="z")
-    h = z
-    for units in hidden[::-1]:
-        h = keras.layers.Dense(units, activation="relu")(h)
-    logits = keras.layers.Reshape((28, 28, 1), name="logits")(keras.layers.Dense(28 * 28)(h))
-    decoder = keras.Model(z, logits, name="decoder")
-    return VAE(encoder, decoder, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, name=name)
-
-
-def build_mnist_cvae(latent_dim: int = 16, num_classes: int = 10, filters: tuple[int, int] = (32, 64),
-                     dense_units: int = 256, beta: float = 1.0, free_bits: float | None = None,
-                     seed: int | None = None, name: str = "mnist_cvae") -> ConditionalVAE:
-    """The conditional version of :func:`build_mnist_vae`: the one-hot label enters the encoder after the
-    convolutions and the decoder next to z. Bernoulli likelihood on binarized digits.
-
-    Used in: chapter 8 (conditional VAE).
-    """
-    encoder = build_mnist_encoder(latent_dim, filters, dense_units, num_classes=num_classes)
-    decoder = build_mnist_decoder(latent_dim, filters[::-1], num_classes=num_classes)
-    return ConditionalVAE(encoder, decoder, num_classes=num_classes, likelihood="bernoulli", beta=beta,
-                          free_bits=free_bits, seed=seed, name=name)

@@ -40,12 +40,16 @@ class VQVAE(keras.Model):
         quantizer: a :class:`vaebook.layers.VectorQuantizer`.
         data_variance: divisor of the squared error (the pixel variance of the training set makes the
             reconstruction term scale-free).
-
-    Used in: chapter "Discrete latents: VQ-VAE".
     """
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, quantizer: VectorQuantizer,
-                 data_variance: float = 1.0, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        quantizer: VectorQuantizer,
+        data_variance: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if not isinstance(quantizer, VectorQuantizer):
             raise ValueError(f"quantizer must be a vaebook.layers.VectorQuantizer; got {type(quantizer).__name__}.")
@@ -53,8 +57,10 @@ class VQVAE(keras.Model):
             raise ValueError(f"data_variance must be positive; got {data_variance!r}.")
         self.encoder, self.decoder, self.quantizer = encoder, decoder, quantizer
         self.data_variance = float(data_variance)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("loss", "reconstruction_loss", "vq_loss", "perplexity", "codes_used")}
+        self.trackers = {
+            name: keras.metrics.Mean(name=name)
+            for name in ("loss", "reconstruction_loss", "vq_loss", "perplexity", "codes_used")
+        }
 
     def build(self, input_shape):
         latent_shape = self.encoder.compute_output_shape(input_shape)
@@ -94,9 +100,10 @@ class VQVAE(keras.Model):
         Returns:
             int32 array of shape ``(N, H, W)`` (the encoder's grid).
         """
-        out = [ops.convert_to_numpy(self.quantizer.get_code_indices(self.encoder(x[i:i + batch_size],
-                                                                                 training=False)))
-               for i in range(0, len(x), batch_size)]
+        out = [
+            ops.convert_to_numpy(self.quantizer.get_code_indices(self.encoder(x[i : i + batch_size], training=False)))
+            for i in range(0, len(x), batch_size)
+        ]
         return np.concatenate(out).astype("int32")
 
     def decode_indices(self, codes: Any) -> np.ndarray:
@@ -110,15 +117,22 @@ class VQVAE(keras.Model):
         """
         codes = np.asarray(codes)
         if codes.size and (codes.min() < 0 or codes.max() >= self.quantizer.num_embeddings):
-            raise ValueError(f"codes must lie in [0, {self.quantizer.num_embeddings}); got values in "
-                             f"[{codes.min()}, {codes.max()}].")
+            raise ValueError(
+                f"codes must lie in [0, {self.quantizer.num_embeddings}); got values in [{codes.min()}, {codes.max()}]."
+            )
         return ops.convert_to_numpy(self.decoder(self.quantizer.indices_to_vectors(codes), training=False))
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name, "data_variance": self.data_variance,
+        config = super().get_config()
+        config.update(
+            {
+                "data_variance": self.data_variance,
                 "encoder": keras.saving.serialize_keras_object(self.encoder),
                 "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "quantizer": keras.saving.serialize_keras_object(self.quantizer)}
+                "quantizer": keras.saving.serialize_keras_object(self.quantizer),
+            }
+        )
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "VQVAE":
@@ -128,11 +142,17 @@ class VQVAE(keras.Model):
         return cls(**config)
 
 
-def build_mnist_vqvae(latent_dim: int = 16, num_embeddings: int = 128, beta: float = 0.25,
-                      ema_decay: float | None = 0.99, dead_code_threshold: float | None = 5.0,
-                      usage_decay: float = 0.8,
-                      filters: tuple[int, int] = (32, 64), data_variance: float = 1.0,
-                      seed: int | None = None) -> VQVAE:
+def build_mnist_vqvae(
+    latent_dim: int = 16,
+    num_embeddings: int = 128,
+    beta: float = 0.25,
+    ema_decay: float | None = 0.99,
+    dead_code_threshold: float | None = 5.0,
+    usage_decay: float = 0.8,
+    filters: tuple[int, int] = (32, 64),
+    data_variance: float = 1.0,
+    seed: int | None = None,
+) -> VQVAE:
     """The chapter's MNIST VQ-VAE: 28×28×1 images → a 7×7 grid of ``latent_dim`` vectors → 128 codes → images.
 
     Encoder: Conv2D(32, 3, stride 2, ReLU) → Conv2D(64, 3, stride 2, ReLU) → Conv2D(latent_dim, 1); decoder: the
@@ -156,7 +176,7 @@ def build_mnist_vqvae(latent_dim: int = 16, num_embeddings: int = 128, beta: flo
     Returns:
         An uncompiled :class:`VQVAE`.
 
-    Used in: chapter "Discrete latents: VQ-VAE".
+    Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
     f1, f2 = filters
     enc_in = keras.Input((28, 28, 1))
@@ -167,9 +187,16 @@ def build_mnist_vqvae(latent_dim: int = 16, num_embeddings: int = 128, beta: flo
     h = keras.layers.Conv2DTranspose(f2, 3, strides=2, padding="same", activation="relu")(dec_in)
     h = keras.layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu")(h)
     decoder = keras.Model(dec_in, keras.layers.Conv2DTranspose(1, 3, padding="same")(h), name="decoder")
-    quantizer = VectorQuantizer(num_embeddings, latent_dim, beta=beta, ema_decay=ema_decay,
-                                dead_code_threshold=dead_code_threshold, usage_decay=usage_decay, seed=seed,
-                                name="vector_quantizer")
+    quantizer = VectorQuantizer(
+        num_embeddings,
+        latent_dim,
+        beta=beta,
+        ema_decay=ema_decay,
+        dead_code_threshold=dead_code_threshold,
+        usage_decay=usage_decay,
+        seed=seed,
+        name="vector_quantizer",
+    )
     model = VQVAE(encoder, decoder, quantizer, data_variance=data_variance, name="vqvae")
     model.build((None, 28, 28, 1))
     return model
