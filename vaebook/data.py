@@ -268,7 +268,7 @@ def _check_count(name: str, value: Any) -> int:
     return int(value)
 
 
-def ring_centers(num_modes: int = 8, radius: float = 1.0) -> np.ndarray:
+def ring_centers(num_modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """The centres of a ring of Gaussians: ``num_modes`` points evenly spaced on a circle, the first at angle 0.
 
     Args:
@@ -287,7 +287,7 @@ def ring_centers(num_modes: int = 8, radius: float = 1.0) -> np.ndarray:
     return (float(radius) * np.c_[np.cos(angles), np.sin(angles)]).astype(np.float32)
 
 
-def make_ring_of_gaussians(n: int, num_modes: int = 8, radius: float = 1.0, std: float = 0.05,
+def make_ring_of_gaussians(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.1,
                            seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points from an equal-weight mixture of isotropic Gaussians centred on a circle (:func:`ring_centers`).
 
