@@ -7,6 +7,7 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
 - :mod:`vaebook.plotting`  image grids, latent scatters, training curves
 - :mod:`vaebook.losses`, :mod:`vaebook.layers`, :mod:`vaebook.models`, :mod:`vaebook.metrics`,
   :mod:`vaebook.callbacks`, :mod:`vaebook.exercises`
+- :mod:`vaebook.sample_metrics`  scores for samples: energy distance, MMD, share near the data, mode coverage
 """
 
 import importlib

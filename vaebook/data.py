@@ -1,4 +1,4 @@
-"""Datasets for the book: MNIST that never hangs offline, binarization for Bernoulli likelihoods, and IRIS.
+"""Datasets for the book: MNIST that never hangs offline, binarization for Bernoulli likelihoods, IRIS, 2-D toys.
 
 MNIST comes from the first source that answers, in this order:
 
@@ -330,7 +330,7 @@ def make_two_moons(n: int, noise: float = 0.05, seed: int | None = 0) -> tuple[n
     Returns:
         ``(x, moon)``: float32 points of shape (n, 2) and the int64 moon (0 upper, 1 lower) of each.
 
-    Used in: chapter 12, exercise "Two moons".
+    Used in: chapter 12, exercise "Two moons, and fewer diffusion steps".
     """
     n = _check_count("n", n)
     if not float(noise) >= 0:
