@@ -3,8 +3,12 @@
 import numpy as np
 from keras import ops
 
-from vaebook.exercises import (check_energy_distance, check_forward_diffusion, energy_distance_reference,
-                               forward_diffusion_reference)
+from vaebook.exercises import (
+    check_energy_distance,
+    check_forward_diffusion,
+    energy_distance_reference,
+    forward_diffusion_reference,
+)
 from vaebook.sample_metrics import energy_distance
 
 
@@ -35,7 +39,7 @@ def test_energy_distance_mistakes_are_named():
 
 
 def test_energy_distance_junk_is_explained():
-    report = check_energy_distance(lambda x, y: undefined_name)  # noqa: F821
+    report = check_energy_distance(lambda x, y: undefined_name)
     assert not report and "NameError" in str(report)
 
     def forgot_return(x, y):

@@ -92,7 +92,7 @@ def mmd(x: Any, y: Any, bandwidth: float) -> float:
     if isinstance(bandwidth, bool) or not float(bandwidth) > 0:
         raise ValueError(f"bandwidth must be a positive number; got {bandwidth!r}.")
     gamma = 1.0 / (2.0 * float(bandwidth) ** 2)
-    kernel = lambda d2: np.exp(-gamma * d2)  # noqa: E731
+    kernel = lambda d2: np.exp(-gamma * d2)
     value = _mean_pairwise(x, x, kernel) + _mean_pairwise(y, y, kernel) - 2 * _mean_pairwise(x, y, kernel)
     return float(max(value, 0.0))
 

@@ -58,7 +58,7 @@ def check_energy_distance(fn: Callable) -> CheckReport:
     for x, y, what in cases:
         expected = np.asarray(energy_distance_reference(x, y))
         cross, within_x, within_y = _mean_distance(x, y), _mean_distance(x, x), _mean_distance(y, y)
-        sq = lambda a, b: np.sqrt(np.mean(np.sum((a[:, None] - b[None]) ** 2, -1)))  # noqa: E731
+        sq = lambda a, b: np.sqrt(np.mean(np.sum((a[:, None] - b[None]) ** 2, -1)))
         with np.errstate(all="ignore"):
             variants = {
                 "that is the squared energy distance: take the square root at the end":
