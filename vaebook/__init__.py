@@ -8,6 +8,7 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
 - :mod:`vaebook.losses`, :mod:`vaebook.layers`, :mod:`vaebook.models`, :mod:`vaebook.metrics`,
   :mod:`vaebook.callbacks`, :mod:`vaebook.exercises`, :mod:`vaebook.estimators`, :mod:`vaebook.autodiff`,
   :mod:`vaebook.optimization`, :mod:`vaebook.linear_gaussian`, :mod:`vaebook.pca`, :mod:`vaebook.attributes`
+- :mod:`vaebook.sample_metrics`  scores for samples: energy distance, MMD, share near the data, mode coverage
 
 CONTRIBUTING.md lists what each module holds.
 """
@@ -33,6 +34,7 @@ _LAZY = (
     "pca",
     "linear_gaussian",
     "optimization",
+    "sample_metrics",
 )
 
 

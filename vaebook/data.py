@@ -1,4 +1,4 @@
-"""Datasets for the book: MNIST that never hangs offline, binarization for Bernoulli likelihoods, and IRIS.
+"""Datasets for the book: MNIST that never hangs offline, binarization for Bernoulli likelihoods, IRIS, 2-D toys.
 
 MNIST comes from the first source that answers, in this order:
 
@@ -277,3 +277,82 @@ def load_iris() -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
         list(bunch.feature_names),
         list(bunch.target_names),
     )
+
+
+
+# ---- two-dimensional toy distributions (chapter 12) ---------------------------------------------------------
+
+def ring_centers(num_modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """The centres of a ring of Gaussians: ``num_modes`` points evenly spaced on a circle, the first at angle 0.
+
+    Args:
+        num_modes: number of modes K.
+        radius: radius of the circle.
+
+    Returns:
+        float32 array of shape (K, 2).
+
+    Used in: chapter 12, section "A ring of Gaussians".
+    """
+    num_modes = check_integer("num_modes", num_modes)
+    if not float(radius) > 0:
+        raise ValueError(f"radius must be positive; got {radius!r}.")
+    angles = 2 * np.pi * np.arange(num_modes) / num_modes
+    return (float(radius) * np.c_[np.cos(angles), np.sin(angles)]).astype(np.float32)
+
+
+def make_ring_of_gaussians(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.1,
+                           seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points from an equal-weight mixture of isotropic Gaussians centred on a circle (:func:`ring_centers`).
+
+    The standard test of mode coverage for generative models: every mode is easy, a model that misses some is
+    seen at once.
+
+    Args:
+        n: number of points.
+        num_modes: number of mixture components K.
+        radius: radius of the circle of centres.
+        std: standard deviation of each component, per coordinate.
+        seed: seed of the NumPy generator.
+
+    Returns:
+        ``(x, modes)``: float32 points of shape (n, 2) and the int64 component of each, shape (n,).
+
+    Used in: chapter 12, section "A ring of Gaussians".
+    """
+    n = check_integer("n", n)
+    if not float(std) > 0:
+        raise ValueError(f"std must be positive; got {std!r}.")
+    centers = ring_centers(num_modes, radius)
+    rng = np.random.default_rng(seed)
+    modes = rng.integers(0, len(centers), size=n)
+    x = centers[modes] + float(std) * rng.standard_normal((n, 2))
+    return x.astype(np.float32), modes.astype(np.int64)
+
+
+def make_two_moons(n: int, noise: float = 0.05, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points on two interleaved half circles with Gaussian noise (as scikit-learn's ``make_moons``).
+
+    Upper moon: (cos θ, sin θ); lower moon: (1 − cos θ, 1/2 − sin θ); θ uniform on [0, π]; each point picks a moon
+    with probability 1/2.
+
+    Args:
+        n: number of points.
+        noise: standard deviation of the Gaussian noise added to each coordinate (≥ 0).
+        seed: seed of the NumPy generator.
+
+    Returns:
+        ``(x, moon)``: float32 points of shape (n, 2) and the int64 moon (0 upper, 1 lower) of each.
+
+    Used in: chapter 12, exercise "Two moons, and fewer diffusion steps".
+    """
+    n = check_integer("n", n)
+    if not float(noise) >= 0:
+        raise ValueError(f"noise must be >= 0; got {noise!r}.")
+    rng = np.random.default_rng(seed)
+    moon = rng.integers(0, 2, size=n)
+    theta = rng.uniform(0.0, np.pi, size=n)
+    x = np.where(moon[:, None] == 0, np.c_[np.cos(theta), np.sin(theta)],
+                 np.c_[1.0 - np.cos(theta), 0.5 - np.sin(theta)])
+    x = x + float(noise) * rng.standard_normal((n, 2))
+    return x.astype(np.float32), moon.astype(np.int64)

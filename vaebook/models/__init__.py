@@ -1,4 +1,4 @@
-"""Models of the book: autoencoders, the VAE family, VQ-VAE and PixelCNN, and builders for the MNIST chapters.
+"""Models of the book: autoencoders, the VAE family, VQ-VAE, PixelCNN, GAN and DDPM, and their builders.
 
 Each model family lives in its own module; every public name is available here, e.g. ``vaebook.models.VAE``.
 """

@@ -1,0 +1,256 @@
+"""A denoising diffusion probabilistic model (DDPM; Ho et al., 2020) trained with ``compile(optimizer)``, ``fit(x)``.
+
+The forward process adds Gaussian noise in T steps with variances β_1 … β_T,
+
+    q(x_t | x_{t−1}) = N(√(1 − β_t) x_{t−1}, β_t I),   so that   q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I),
+
+with α_t = 1 − β_t and ᾱ_t = α_1 ⋯ α_t. A ``denoiser`` network ε_θ(x_t, t) learns to predict the noise ε that
+made x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε; the loss is Ho et al.'s "simple" objective
+
+    loss = mean over the batch of ‖ε − ε_θ(x_t, t)‖²   (summed over the data dimensions),  t ~ U{1, …, T}.
+
+Sampling runs the learned reverse process from x_T ~ N(0, I) down to x_0, one denoiser pass per step:
+
+    x_{t−1} = (x_t − β_t / √(1 − ᾱ_t) · ε_θ(x_t, t)) / √α_t + σ_t z,   z ~ N(0, I),  σ_t² = β_t,  no noise at t = 1.
+
+Time steps are numbered 1 … T in the text and stored 0 … T−1 in arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = ["DDPM", "build_toy_ddpm", "noise_schedule", "timestep_embedding"]
+
+SCHEDULES = ("linear", "cosine")
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+def noise_schedule(num_steps: int, schedule: str = "linear") -> np.ndarray:
+    """The variances β_1 … β_T of the forward process.
+
+    ``"linear"``: Ho et al.'s schedule, β rising linearly from 1e−4 to 0.02 over T = 1000 steps, rescaled by
+    1000 / T for other T (Nichol & Dhariwal, 2021), so that ᾱ_T ≈ 4e−5 whatever T: x_T is practically pure noise.
+    ``"cosine"``: Nichol & Dhariwal's ᾱ_t = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2), s = 0.008, with
+    β_t = 1 − ᾱ_t/ᾱ_{t−1} clipped to at most 0.999.
+
+    Args:
+        num_steps: T, a positive integer.
+        schedule: ``"linear"`` or ``"cosine"``.
+
+    Returns:
+        float64 NumPy array of shape (T,), each β_t in (0, 1).
+
+    Used in: chapter 12, section "Diffusion: learning to remove noise".
+    """
+    num_steps = _check_positive_int("num_steps", num_steps)
+    if schedule == "linear":
+        scale = 1000.0 / num_steps
+        return np.linspace(min(scale * 1e-4, 0.999), min(scale * 0.02, 0.999), num_steps)
+    if schedule == "cosine":
+        s = 0.008
+        f = np.cos((np.arange(num_steps + 1) / num_steps + s) / (1 + s) * np.pi / 2) ** 2
+        alpha_bar = f / f[0]
+        return np.clip(1.0 - alpha_bar[1:] / alpha_bar[:-1], 1e-8, 0.999)
+    raise ValueError(f"schedule must be one of {SCHEDULES}; got {schedule!r}.")
+
+
+def timestep_embedding(t: Any, dim: int, num_steps: int):
+    """Sinusoidal features of the time step (as for positions in a Transformer): the denoiser's clock.
+
+    For t in [0, T) and k = 0 … dim/2 − 1: sin(t̃ ω_k) and cos(t̃ ω_k), with t̃ = t / T · 1000 and frequencies
+    ω_k = 10000^(−k / (dim/2)), concatenated to ``dim`` features (sines first).
+
+    Args:
+        t: integer or float tensor of shape (batch,), time steps 0 … T−1.
+        dim: an even positive number of features.
+        num_steps: T.
+
+    Returns:
+        float32 tensor of shape (batch, dim).
+
+    Used in: chapter 12, section "Diffusion: learning to remove noise" (inside :class:`DDPM`).
+    """
+    dim = _check_positive_int("dim", dim)
+    if dim % 2:
+        raise ValueError(f"dim must be even (sines and cosines); got {dim}.")
+    half = dim // 2
+    freqs = ops.convert_to_tensor(np.exp(-math.log(10000.0) * np.arange(half) / half).astype("float32"))
+    angles = ops.cast(ops.reshape(t, (-1, 1)), "float32") * (1000.0 / num_steps) * ops.reshape(freqs, (1, half))
+    return ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="vaebook")
+class DDPM(keras.Model):
+    """A DDPM: a noise-predicting denoiser ε_θ(x_t, t) and a fixed forward noise schedule.
+
+    The loss (:meth:`compute_loss`) is ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖², summed over the data dimensions,
+    mean over the batch, with one t ~ U{1, …, T} and one ε ~ N(0, I) per example (module docstring). ``fit``
+    reports it as ``loss``. :meth:`sample` runs T denoiser passes per batch of samples.
+
+    Args:
+        denoiser: a built Keras model with two inputs, ``[x_t, time_features]`` of shapes (batch, *data_shape)
+            and (batch, E) with E even, and one output shaped like x_t, the predicted noise. The DDPM computes the
+            E time features with :func:`timestep_embedding`.
+        num_steps: T, the number of noise levels.
+        schedule: ``"linear"`` or ``"cosine"`` (:func:`noise_schedule`).
+        seed: seed of the model's ``keras.random.SeedGenerator`` (t and ε in training).
+
+    Calling ``ddpm(x0)`` returns a dict with the drawn ``"t"`` (0-based), the ``"noise"`` ε and the denoiser's
+    ``"predicted_noise"``.
+
+    Example:
+        >>> ddpm = build_toy_ddpm(data_dim=2, num_steps=100, seed=0)
+        >>> ddpm.compile(optimizer=keras.optimizers.Adam(1e-3))
+        >>> ddpm.fit(x, batch_size=256, epochs=100, verbose=0)
+        >>> points = ddpm.sample(1000, seed=0)
+
+    Used in: chapter 12, section "Diffusion: learning to remove noise".
+    """
+
+    def __init__(self, denoiser: keras.Model, num_steps: int = 100, schedule: str = "linear",
+                 seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(denoiser, keras.Model) or not denoiser.built or denoiser.inputs is None:
+            raise ValueError(f"denoiser must be a built keras.Model with inputs [x_t, time_features]; got "
+                             f"{type(denoiser).__name__}.")
+        if len(denoiser.inputs) != 2:
+            raise ValueError(f"denoiser must take two inputs [x_t, time_features]; got {len(denoiser.inputs)}.")
+        self.data_shape = tuple(int(d) for d in denoiser.inputs[0].shape[1:])
+        if tuple(denoiser.outputs[0].shape[1:]) != self.data_shape:
+            raise ValueError(f"the denoiser's output shape {tuple(denoiser.outputs[0].shape[1:])} must equal its "
+                             f"x_t input shape {self.data_shape} (it predicts the noise).")
+        if len(denoiser.inputs[1].shape) != 2 or denoiser.inputs[1].shape[-1] % 2:
+            raise ValueError(f"the denoiser's time input must have shape (batch, E) with E even; got "
+                             f"{tuple(denoiser.inputs[1].shape)}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
+        self.denoiser = denoiser
+        self.num_steps = _check_positive_int("num_steps", num_steps)
+        self.schedule = schedule
+        self.betas = noise_schedule(self.num_steps, schedule)
+        self.alphas = 1.0 - self.betas
+        self.alpha_bars = np.cumprod(self.alphas)
+        self.embedding_dim = int(denoiser.inputs[1].shape[-1])
+        self.seed = None if seed is None else int(seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True
+
+    def build(self, input_shape=None):
+        """Nothing to create: the denoiser arrives built."""
+        self.built = True
+
+    def noisy(self, x0, t, noise):
+        """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, the closed-form sample of q(x_t | x_0); t is 0-based, shape (batch,)."""
+        t = ops.cast(t, "int32")
+        shape = (-1,) + (1,) * len(self.data_shape)
+        a = ops.reshape(ops.take(ops.convert_to_tensor(np.sqrt(self.alpha_bars).astype("float32")), t), shape)
+        b = ops.reshape(ops.take(ops.convert_to_tensor(np.sqrt(1 - self.alpha_bars).astype("float32")), t), shape)
+        return a * ops.cast(x0, "float32") + b * ops.cast(noise, "float32")
+
+    def predict_noise(self, x_t, t, training=None):
+        """ε_θ(x_t, t): the denoiser on x_t (shape (batch, *data_shape)) and the time features of the 0-based steps t."""
+        x_t = ops.cast(ops.convert_to_tensor(x_t), "float32")
+        t = ops.convert_to_tensor(t)
+        return self.denoiser([x_t, timestep_embedding(t, self.embedding_dim, self.num_steps)], training=training)
+
+    def call(self, inputs, training=None):
+        batch = ops.shape(inputs)[0]
+        t = keras.random.randint((batch,), 0, self.num_steps, seed=self.seed_generator)
+        noise = keras.random.normal(ops.shape(inputs), seed=self.seed_generator)
+        return {"t": t, "noise": noise,
+                "predicted_noise": self.predict_noise(self.noisy(inputs, t, noise), t, training=training)}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """‖ε − ε_θ(x_t, t)‖², summed over the data dimensions, mean over the batch. ``y`` is ignored."""
+        if sample_weight is not None:
+            raise ValueError("DDPM.compute_loss does not support sample_weight; got one.")
+        if y_pred is None:
+            y_pred = self(x, training=training)
+        error = ops.square(y_pred["noise"] - y_pred["predicted_noise"])
+        loss = ops.mean(ops.sum(ops.reshape(error, (ops.shape(error)[0], -1)), axis=-1))
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
+
+    # ---- NumPy conveniences --------------------------------------------------------------------------------
+    def sample(self, n: int, seed: int | None = None, return_trajectory: bool = False):
+        """``n`` new points by the reverse process: T denoiser passes from x_T ~ N(0, I) (NumPy noise, ``seed``).
+
+        Args:
+            n: number of points.
+            seed: seed of the NumPy generator that draws x_T and the noise of every step.
+            return_trajectory: also return the list [x_T, x_{T−1}, …, x_0] of NumPy arrays.
+
+        Returns:
+            NumPy array of shape (n, *data_shape); with ``return_trajectory``, the pair (samples, trajectory).
+        """
+        n = _check_positive_int("sample: n", n)
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((n,) + self.data_shape).astype(np.float32)
+        trajectory = [x]
+        for t in range(self.num_steps - 1, -1, -1):
+            eps = np.asarray(ops.convert_to_numpy(self.predict_noise(x, np.full((n,), t, np.int32), training=False)))
+            beta, alpha, alpha_bar = self.betas[t], self.alphas[t], self.alpha_bars[t]
+            x = (x - beta / np.sqrt(1.0 - alpha_bar) * eps) / np.sqrt(alpha)
+            if t > 0:
+                x = x + np.sqrt(beta) * rng.standard_normal(x.shape)
+            x = x.astype(np.float32)
+            if return_trajectory:
+                trajectory.append(x)
+        return (x, trajectory) if return_trajectory else x
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable,
+                "denoiser": keras.saving.serialize_keras_object(self.denoiser),
+                "num_steps": self.num_steps, "schedule": self.schedule, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        config["denoiser"] = keras.saving.deserialize_keras_object(config["denoiser"])
+        return cls(**config)
+
+
+def build_toy_ddpm(data_dim: int = 2, num_steps: int = 100, hidden: tuple[int, ...] = (128, 128, 128),
+                   embedding_dim: int = 32, schedule: str = "linear", seed: int | None = None) -> DDPM:
+    """A DDPM whose denoiser is a small MLP for low-dimensional data.
+
+    Denoiser: [x_t (data_dim,), time features (embedding_dim,)] → concatenate → Dense(h, silu) per entry of
+    ``hidden`` → Dense(data_dim), the predicted noise.
+
+    Args:
+        data_dim: dimension of a data point.
+        num_steps: T.
+        hidden: widths of the hidden layers.
+        embedding_dim: number of sinusoidal time features (even).
+        schedule: ``"linear"`` or ``"cosine"``.
+        seed: seed of the DDPM's training noise.
+
+    Returns:
+        An uncompiled :class:`DDPM`.
+
+    Used in: chapter 12, section "Diffusion: learning to remove noise".
+    """
+    data_dim = _check_positive_int("data_dim", data_dim)
+    embedding_dim = _check_positive_int("embedding_dim", embedding_dim)
+    if embedding_dim % 2:
+        raise ValueError(f"embedding_dim must be even; got {embedding_dim}.")
+    hidden = tuple(_check_positive_int("each entry of hidden", h) for h in hidden)
+    x_in = keras.Input((data_dim,), name="x_t")
+    t_in = keras.Input((embedding_dim,), name="time_features")
+    h = keras.layers.Concatenate(name="concat")([x_in, t_in])
+    for i, units in enumerate(hidden):
+        h = keras.layers.Dense(units, activation="silu", name=f"denoiser_dense_{i}")(h)
+    out = keras.layers.Dense(data_dim, name="predicted_noise")(h)
+    return DDPM(keras.Model([x_in, t_in], out, name="denoiser"), num_steps=num_steps, schedule=schedule, seed=seed)

@@ -1,0 +1,202 @@
+"""A generative adversarial network (Goodfellow et al., 2014) trained with ``compile(optimizer)`` and ``fit(x)``.
+
+A GAN is a ``generator`` G (noise z ~ N(0, I) → a data point) and a ``discriminator`` D (a data point → one logit,
+the log-odds that the point is real). D minimizes the logistic loss of telling real from generated points; G
+minimizes the *non-saturating* loss −log σ(D(G(z))) (it wants its points called real):
+
+    L_D = mean over the batch of [ softplus(−D(x)) + softplus(D(G(z))) ]        (= −log σ(D(x)) − log(1 − σ(D(G(z)))))
+    L_G = mean over the batch of   softplus(−D(G(z)))                           (= −log σ(D(G(z))))
+
+Two objectives, two sets of weights. The usual implementation alternates two optimizers in a hand-written
+``train_step``, which Keras 3 needs once per backend (a ``GradientTape`` for TensorFlow, ``backward()`` for PyTorch,
+a stateless function for JAX). :class:`GAN` instead writes one scalar whose gradient *is* the pair of gradients,
+
+    loss = L_D(D; sg[G(z)]) + L_G(D(G(z))) − L_G(D(sg[G(z)])),
+
+with sg the stop-gradient. The first term reaches only D (the generated points are constants in it). The last
+two terms have the same value, so they cancel in the loss; their gradients with respect to D's weights are equal
+too (D sees the same input), so they cancel as well, while the third term has no gradient with respect to G's
+weights. What is left: ∂loss/∂θ_D = ∂L_D/∂θ_D and ∂loss/∂θ_G = ∂L_G/∂θ_G, exactly. One optimizer then takes
+*simultaneous* steps on both players through Keras's own ``train_step``, identical on TensorFlow, JAX and PyTorch.
+(Adam scales each weight's step by its own gradient history, so the two players' losses need no relative weight.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = ["GAN", "build_toy_gan"]
+
+
+def _check_model(name: str, model: Any) -> None:
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"{name} must be a keras.Model; got {type(model).__name__}.")
+    if not model.built or model.inputs is None or len(model.inputs) != 1:
+        raise ValueError(f"{name} must be a built model with one input (e.g. functional, or Sequential starting "
+                         f"with keras.Input); got {type(model).__name__} named {model.name!r}.")
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+    return int(value)
+
+
+@keras.saving.register_keras_serializable(package="vaebook")
+class GAN(keras.Model):
+    """A GAN: generator and discriminator trained together by one optimizer on one stop-gradient loss.
+
+    ``compute_loss`` returns L_D + L_G − sg-copy of L_G (see the module docstring), whose gradient with respect
+    to the discriminator's weights is ∇L_D and with respect to the generator's is ∇L_G (non-saturating loss).
+    Each batch of ``fit(x)`` draws as many noise vectors as there are real points. ``fit`` reports
+    ``discriminator_loss`` (L_D, nats per pair of points), ``generator_loss`` (L_G) and ``d_real`` / ``d_fake``
+    (the discriminator's mean probability that a real / generated point is real; at D's optimum for a perfect
+    generator both are 1/2). The reported ``loss`` equals L_D (the two copies of L_G cancel).
+
+    Args:
+        generator: a built Keras model z → x, input shape (latent_dim,), output shaped like the data.
+        discriminator: a built Keras model x → one logit per point, output shape (1,).
+        seed: seed of the model's ``keras.random.SeedGenerator`` (the training noise).
+
+    Calling ``gan(x)`` returns a dict with ``"real_logits"`` D(x), ``"fake"`` G(z) for fresh noise z (one per
+    row of x), and ``"fake_logits"`` D(G(z)).
+
+    Example:
+        >>> gan = build_toy_gan(data_dim=2, latent_dim=2, seed=0)
+        >>> gan.compile(optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
+        >>> gan.fit(x, batch_size=256, epochs=50, verbose=0)
+        >>> points = gan.sample(1000, seed=0)
+
+    Used in: chapter 12, section "A GAN: a generator and a critic".
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        _check_model("generator", generator)
+        _check_model("discriminator", discriminator)
+        data_shape = tuple(generator.outputs[0].shape[1:])
+        if tuple(discriminator.inputs[0].shape[1:]) != data_shape:
+            raise ValueError(f"the discriminator's input shape {tuple(discriminator.inputs[0].shape[1:])} must be "
+                             f"the generator's output shape {data_shape}.")
+        if tuple(discriminator.outputs[0].shape[1:]) != (1,):
+            raise ValueError(f"the discriminator must output one logit per point, shape (batch, 1); got "
+                             f"{tuple(discriminator.outputs[0].shape)}.")
+        if len(generator.inputs[0].shape) != 2:
+            raise ValueError(f"the generator's input must be a noise vector, shape (batch, latent_dim); got "
+                             f"{tuple(generator.inputs[0].shape)}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.seed = None if seed is None else int(seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.discriminator_loss_tracker = keras.metrics.Mean(name="discriminator_loss")
+        self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.built = True
+
+    def build(self, input_shape=None):
+        """Nothing to create: generator and discriminator arrive built."""
+        self.built = True
+
+    def call(self, inputs, training=None):
+        batch = ops.shape(inputs)[0]
+        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+        fake = self.generator(z, training=training)
+        return {"real_logits": self.discriminator(inputs, training=training), "fake": fake,
+                "fake_logits": self.discriminator(fake, training=training)}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """L_D + L_G − L_G(sg): gradient ∇L_D for the discriminator, ∇L_G for the generator (module docstring).
+
+        ``y`` is ignored; ``sample_weight`` is not supported.
+        """
+        if sample_weight is not None:
+            raise ValueError("GAN.compute_loss does not support sample_weight; got one.")
+        if y_pred is None:
+            y_pred = self(x, training=training)
+        real_logits, fake_logits = y_pred["real_logits"], y_pred["fake_logits"]
+        frozen_fake_logits = self.discriminator(ops.stop_gradient(y_pred["fake"]), training=training)
+        d_loss = ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(frozen_fake_logits))
+        g_loss = ops.mean(ops.softplus(-fake_logits))
+        g_loss_without_generator = ops.mean(ops.softplus(-frozen_fake_logits))
+        self.discriminator_loss_tracker.update_state(d_loss)
+        self.generator_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
+        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(frozen_fake_logits)))
+        loss = d_loss + (g_loss - g_loss_without_generator)
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+        return loss
+
+    # ---- NumPy conveniences --------------------------------------------------------------------------------
+    def generate(self, z: Any, batch_size: int = 4096) -> np.ndarray:
+        """G(z) for given noise vectors ``z`` of shape (N, latent_dim): NumPy array shaped like the data."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"generate: z must have shape (N, {self.latent_dim}); got {z.shape}.")
+        return np.concatenate([np.asarray(ops.convert_to_numpy(self.generator(z[s:s + batch_size], training=False)))
+                               for s in range(0, len(z), batch_size)])
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """``n`` new points: z ~ N(0, I) from a NumPy generator seeded by ``seed``, then one generator pass."""
+        n = _check_positive_int("sample: n", n)
+        return self.generate(np.random.default_rng(seed).standard_normal((n, self.latent_dim)))
+
+    def discriminate(self, x: Any) -> np.ndarray:
+        """σ(D(x)): the discriminator's probability that each point is real, NumPy array of shape (N,)."""
+        logits = self.discriminator(np.asarray(x, dtype=np.float32), training=False)
+        return np.asarray(ops.convert_to_numpy(ops.sigmoid(logits)))[:, 0]
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable,
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _mlp(input_dim: int, hidden: tuple[int, ...], output_dim: int, activation: str, name: str) -> keras.Model:
+    inputs = keras.Input((input_dim,), name=f"{name}_input")
+    h = inputs
+    for i, units in enumerate(hidden):
+        h = keras.layers.Dense(units, activation=activation, name=f"{name}_dense_{i}")(h)
+    return keras.Model(inputs, keras.layers.Dense(output_dim, name=f"{name}_out")(h), name=name)
+
+
+def build_toy_gan(data_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (128, 128),
+                  seed: int | None = None) -> GAN:
+    """A GAN of two small MLPs for low-dimensional data.
+
+    Generator: (latent_dim,) → Dense(h, relu) per entry of ``hidden`` → Dense(data_dim), linear output.
+    Discriminator: (data_dim,) → Dense(h, leaky relu) per entry of ``hidden`` → Dense(1), one logit.
+
+    Args:
+        data_dim: dimension of a data point.
+        latent_dim: dimension of the generator's noise.
+        hidden: widths of the hidden layers of both networks.
+        seed: seed of the GAN's training noise.
+
+    Returns:
+        An uncompiled :class:`GAN`.
+
+    Used in: chapter 12, section "A GAN: a generator and a critic".
+    """
+    data_dim = _check_positive_int("data_dim", data_dim)
+    latent_dim = _check_positive_int("latent_dim", latent_dim)
+    hidden = tuple(_check_positive_int("each entry of hidden", h) for h in hidden)
+    generator = _mlp(latent_dim, hidden, data_dim, "relu", "generator")
+    discriminator = _mlp(data_dim, hidden, 1, "leaky_relu", "discriminator")
+    return GAN(generator, discriminator, seed=seed)
