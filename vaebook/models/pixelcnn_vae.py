@@ -126,7 +126,8 @@ class PixelCNNVAE(VAE):
 
     def pixel_logits(self, x, condition):
         """Logits of p(x_i = 1 | x_<i, z) for every pixel at once, from images and the conditioning map."""
-        return self.pixel_network([ops.cast(x, self.compute_dtype), condition])
+        return self.pixel_network([ops.cast(ops.convert_to_tensor(x), self.compute_dtype),
+                                   ops.cast(ops.convert_to_tensor(condition), self.compute_dtype)])
 
     def call(self, inputs, training=None):
         mean, log_var = self._split_encoder_output(self.encoder(inputs, training=training))
