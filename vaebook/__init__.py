@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 from vaebook import config  # noqa: E402  (light: no Keras import until used)
 
 _LAZY = ("data", "plotting", "losses", "layers", "models", "metrics", "callbacks", "exercises", "autodiff",
-         "attributes", "estimators", "pca")
+         "attributes", "estimators", "pca", "anomaly", "imputation", "hardware")
 
 
 def __getattr__(name):

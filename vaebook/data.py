@@ -258,3 +258,22 @@ def load_iris() -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     bunch = _sk_load_iris()
     return (bunch.data.astype(np.float32), bunch.target.astype(np.int64), list(bunch.feature_names),
             list(bunch.target_names))
+
+
+def load_breast_cancer() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The Wisconsin diagnostic breast-cancer data via scikit-learn (ships with it: works offline).
+
+    569 biopsies described by 30 positive real features of the cell nuclei (radius, texture, concavity, ...);
+    357 benign and 212 malignant.
+
+    Returns:
+        ``(x, malignant, feature_names)``: ``x`` float32 of shape (569, 30); ``malignant`` int64 of shape (569,),
+        1 for malignant and 0 for benign (note: scikit-learn's own ``target`` codes benign as 1).
+
+    Used in: chapter 11, section "A real table: breast-cancer biopsies".
+    """
+    from sklearn.datasets import load_breast_cancer as _sk_load_breast_cancer
+
+    bunch = _sk_load_breast_cancer()
+    malignant = (bunch.target == 0).astype(np.int64)  # scikit-learn: 0 = malignant, 1 = benign
+    return bunch.data.astype(np.float32), malignant, list(bunch.feature_names)
