@@ -115,3 +115,12 @@ def test_masked_rmse_and_mask():
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_breast_cancer_loader_codes_malignant_as_one():
+    from vaebook import data
+
+    x, malignant, names = data.load_breast_cancer()
+    assert x.shape == (569, 30) and x.dtype == np.float32 and len(names) == 30
+    assert malignant.sum() == 212 and (malignant == 0).sum() == 357
+    assert np.all(x > -1e-9)                                     # positive measurements (log1p is safe)
