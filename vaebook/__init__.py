@@ -19,23 +19,6 @@ __version__ = "0.1.0"
 
 from vaebook import config  # noqa: E402  (light: no Keras import until used)
 
-_LAZY = (
-    "data",
-    "plotting",
-    "losses",
-    "layers",
-    "models",
-    "metrics",
-    "callbacks",
-    "exercises",
-    "autodiff",
-    "attributes",
-    "estimators",
-    "pca",
-    "linear_gaussian",
-    "optimization",
-    "sample_metrics",
-)
 
 
 def __getattr__(name):

@@ -356,3 +356,23 @@ def make_two_moons(n: int, noise: float = 0.05, seed: int | None = 0) -> tuple[n
                  np.c_[1.0 - np.cos(theta), 0.5 - np.sin(theta)])
     x = x + float(noise) * rng.standard_normal((n, 2))
     return x.astype(np.float32), moon.astype(np.int64)
+
+
+
+def load_breast_cancer() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The Wisconsin diagnostic breast-cancer data via scikit-learn (ships with it: works offline).
+
+    569 biopsies described by 30 positive real features of the cell nuclei (radius, texture, concavity, ...);
+    357 benign and 212 malignant.
+
+    Returns:
+        ``(x, malignant, feature_names)``: ``x`` float32 of shape (569, 30); ``malignant`` int64 of shape (569,),
+        1 for malignant and 0 for benign (note: scikit-learn's own ``target`` codes benign as 1).
+
+    Used in: chapter 11, section "A real table: breast-cancer biopsies".
+    """
+    from sklearn.datasets import load_breast_cancer as _sk_load_breast_cancer
+
+    bunch = _sk_load_breast_cancer()
+    malignant = (bunch.target == 0).astype(np.int64)  # scikit-learn: 0 = malignant, 1 = benign
+    return bunch.data.astype(np.float32), malignant, list(bunch.feature_names)
