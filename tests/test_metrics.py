@@ -115,3 +115,41 @@ def test_conditional_models_get_their_labels():
     assert not np.allclose(nll, other)
     assert metrics.kl_per_dimension(cvae, x, labels=labels).shape == (2,)
     assert 0 <= metrics.active_units(cvae, x, labels=labels) <= 2
+
+
+# --- importance_log_weights: the same weights as importance_sampled_log_likelihood, as one backend computation --
+
+def _tiny_vae():
+    from vaebook.models import build_mnist_mlp_vae
+
+    return build_mnist_mlp_vae(latent_dim=3, hidden=(8,), seed=0)
+
+
+def test_importance_log_weights_match_the_numpy_estimator():
+    vae = _tiny_vae()
+    rng = np.random.default_rng(5)
+    x = (rng.random((4, 28, 28, 1)) < 0.3).astype("float32")
+    k = 16
+    eps = np.random.default_rng(9).standard_normal((4, k, 3))  # the draw importance_sampled_... makes with seed 9
+    from keras import ops
+
+    log_w = ops.convert_to_numpy(metrics.importance_log_weights(vae, x, eps.astype("float32")))
+    assert log_w.shape == (4, k)
+    expected = metrics.importance_sampled_log_likelihood(vae, x, num_samples=k, batch_size=4 * k, seed=9)
+    np.testing.assert_allclose(ops.convert_to_numpy(metrics.log_mean_exp(log_w, axis=1)), expected, rtol=1e-5)
+    # each weight is its own example's: example 0 alone gives example 0's row
+    alone = ops.convert_to_numpy(metrics.importance_log_weights(vae, x[:1], eps[:1].astype("float32")))
+    np.testing.assert_allclose(alone[0], log_w[0], rtol=1e-5)
+
+
+def test_importance_log_weights_reject_bad_input():
+    vae = _tiny_vae()
+    x = np.zeros((2, 28, 28, 1), "float32")
+    with pytest.raises(ValueError, match="eps must have shape"):
+        metrics.importance_log_weights(vae, x, np.zeros((2, 5), "float32"))
+    with pytest.raises(ValueError, match="eps must have shape"):
+        metrics.importance_log_weights(vae, x, np.zeros((3, 5, 3), "float32"))
+    with pytest.raises(ValueError, match="eps must have shape"):
+        metrics.importance_log_weights(vae, x, np.zeros((2, 5, 4), "float32"))
+    with pytest.raises(ValueError, match="needs a vaebook.models.VAE"):
+        metrics.importance_log_weights(object(), x, np.zeros((2, 5, 3), "float32"))

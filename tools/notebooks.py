@@ -1,6 +1,7 @@
 """Notebook housekeeping for the book: the shared bootstrap cell, output stripping and the structure rules.
 
     python tools/notebooks.py sync     # write the bootstrap cell (from _config.yml's repository) into every chapter
+                                       # (plus os.environ.setdefault lines from metadata.vaebook.environment)
     python tools/notebooks.py strip    # remove outputs and execution counts from every chapter
     python tools/notebooks.py check    # print every structure problem (exit 1 if any)
 
@@ -22,6 +23,8 @@ CHECK_TAG = "remove-cell"
 MIN_EXERCISES = 3
 EXERCISE_RE = re.compile(r"^\s*(```+|:::+)\{exercise\}", re.MULTILINE)
 SOLUTION_RE = re.compile(r"^\s*(```+|:::+)\{solution\}", re.MULTILINE)
+BACKEND_LINE = 'os.environ.setdefault("KERAS_BACKEND"'
+ENV_NAME_RE = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
 def _yaml_value(text: str, section: str, key: str) -> str:
@@ -35,14 +38,40 @@ def _yaml_value(text: str, section: str, key: str) -> str:
     return match.group(1).strip("\"'")
 
 
-def bootstrap_source(config_path: Path = ROOT / "_config.yml") -> str:
-    """The bootstrap cell's source, with the repository URL and branch taken from _config.yml."""
+def bootstrap_source(config_path: Path = ROOT / "_config.yml", environment: dict | None = None) -> str:
+    """The bootstrap cell's source, with the repository URL and branch taken from _config.yml.
+
+    ``environment`` (a notebook's ``metadata.vaebook.environment``) adds one ``os.environ.setdefault`` line per
+    variable, just before the default backend is chosen: a notebook can default to another backend or set
+    variables that must exist before the backend is imported (``XLA_FLAGS``), and a reader's own setting still wins.
+    """
     text = config_path.read_text()
-    return (
-        BOOTSTRAP_TEMPLATE.read_text()
-        .format(repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch"))
-        .rstrip("\n")
-    )
+    source = BOOTSTRAP_TEMPLATE.read_text().format(
+        repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch")
+    ).rstrip("\n")
+    if not environment:
+        return source
+    lines = source.splitlines()
+    anchor = next((i for i, line in enumerate(lines) if line.startswith(BACKEND_LINE)), None)
+    if anchor is None:
+        raise ValueError(f"tools/bootstrap_cell.py has no line starting with {BACKEND_LINE!r}")
+    extra = [f"os.environ.setdefault({json.dumps(k)}, {json.dumps(v)})  # this notebook's default "
+             "(metadata vaebook.environment)" for k, v in environment.items()]
+    return "\n".join(lines[:anchor] + extra + lines[anchor:])
+
+
+def notebook_environment(nb: dict) -> dict[str, str]:
+    """A notebook's ``metadata.vaebook.environment``: environment variables its bootstrap cell sets if unset.
+
+    Raises:
+        ValueError: if it is not a mapping of environment-variable names to strings.
+    """
+    environment = nb.get("metadata", {}).get("vaebook", {}).get("environment", {})
+    if not isinstance(environment, dict) or not all(
+            isinstance(k, str) and ENV_NAME_RE.fullmatch(k) and isinstance(v, str) for k, v in environment.items()):
+        raise ValueError("metadata.vaebook.environment must map variable names (A-Z, 0-9, _) to strings; "
+                         f"got {environment!r}")
+    return environment
 
 
 def cell_source(cell: dict) -> str:
@@ -58,8 +87,12 @@ def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
     return ([root.group(1)] if root else []) + files
 
 
-def check_notebook(path: Path, bootstrap: str | None = None) -> list[str]:
-    """Every way a chapter notebook breaks the book's rules (an empty list when it follows them)."""
+def check_notebook(path: Path, bootstrap: str | None = None, config_path: Path = ROOT / "_config.yml") -> list[str]:
+    """Every way a chapter notebook breaks the book's rules (an empty list when it follows them).
+
+    ``bootstrap`` is the shared cell; a notebook with ``metadata.vaebook.environment`` must carry the cell that
+    :func:`bootstrap_source` makes from it (``config_path`` gives the repository).
+    """
     problems: list[str] = []
     try:
         nb = json.loads(Path(path).read_text())
@@ -67,11 +100,16 @@ def check_notebook(path: Path, bootstrap: str | None = None) -> list[str]:
         return [f"{path}: not a readable notebook ({err})"]
     cells = nb.get("cells", [])
     code = [c for c in cells if c.get("cell_type") == "code"]
-    with_output = [
-        i
-        for i, c in enumerate(cells)
-        if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)
-    ]
+    if bootstrap is not None:
+        try:
+            environment = notebook_environment(nb)
+        except ValueError as err:
+            problems.append(f"{path}: {err}")
+            environment = {}
+        if environment:
+            bootstrap = bootstrap_source(config_path, environment)
+    with_output = [i for i, c in enumerate(cells)
+                   if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     if with_output:
         problems.append(f"{path}: outputs are not stripped (cells {with_output[:5]}); run tools/notebooks.py strip")
     if not code or cells[0].get("cell_type") != "code":
@@ -112,7 +150,7 @@ def check_book(root: Path = ROOT) -> list[str]:
             problems.append(f"{rel}.ipynb is not in _toc.yml")
     bootstrap = bootstrap_source(root / "_config.yml")
     for nb in notebooks:
-        problems.extend(check_notebook(nb, bootstrap))
+        problems.extend(check_notebook(nb, bootstrap, root / "_config.yml"))
     return problems
 
 
@@ -138,7 +176,7 @@ def strip(path: Path) -> bool:
 def sync(path: Path) -> bool:
     """Make the first cell the bootstrap cell (inserting one if the notebook has none); True if changed."""
     nb = json.loads(path.read_text())
-    source = bootstrap_source()
+    source = bootstrap_source(environment=notebook_environment(nb))
     cells = nb.setdefault("cells", [])
     cell = {
         "cell_type": "code",

@@ -29,6 +29,7 @@ __all__ = [
     "log_mean_exp",
     "elbo",
     "importance_sampled_log_likelihood",
+    "importance_log_weights",
     "latent_activity",
     "active_units",
     "kl_per_dimension",
@@ -188,6 +189,48 @@ def importance_sampled_log_likelihood(
     if not np.all(np.isfinite(out)):
         raise FloatingPointError("importance_sampled_log_likelihood: a log-weight is not finite (NaN or inf).")
     return out
+
+
+def importance_log_weights(vae, x: Any, eps: Any):
+    """The log importance weights of every (example, sample) pair, as one backend computation:
+
+        log w_nk = log p(x_n | z_nk) + log p(z_nk) − log q(z_nk | x_n),   z_nk = μ(x_n) + σ(x_n) ⊙ ε_nk,
+
+    the terms of :func:`importance_sampled_log_likelihood` (``log_mean_exp`` over k of the result is its estimate
+    of log p(x_n) for the same noise ε). Unlike that function it takes and returns backend tensors and makes no
+    NumPy round trip, so it can run inside a compiled function or on tensors sharded along the batch axis: with a
+    ``keras.distribution.DataParallel`` layout on ``x`` and ``eps``, every device computes the weights of its own
+    examples with its copy of the weights.
+
+    Args:
+        vae: a :class:`vaebook.models.VAE` (its encoder, decoder and likelihood are used).
+        x: tensor of shape (B, ...), the data the VAE models (binarized for a Bernoulli likelihood).
+        eps: tensor of shape (B, K, latent_dim), standard normal noise: K samples per example.
+
+    Returns:
+        Tensor of shape (B, K), in nats.
+
+    Raises:
+        ValueError: if ``vae`` is not a VAE, or ``eps`` is not shaped (B, K, latent_dim) for B examples.
+
+    Used in: appendix "Scaling up", section "Evaluation at scale".
+    """
+    from vaebook.models.vae import VAE
+
+    if not isinstance(vae, VAE):
+        raise ValueError(f"importance_log_weights needs a vaebook.models.VAE; got {type(vae).__name__}.")
+    x = ops.convert_to_tensor(x, "float32")
+    eps = ops.convert_to_tensor(eps, "float32")
+    if len(eps.shape) != 3 or eps.shape[0] != x.shape[0] or eps.shape[2] != vae.latent_dim:
+        raise ValueError(f"eps must have shape (B, K, latent_dim) = ({x.shape[0]}, K, {vae.latent_dim}) for "
+                         f"x of shape {tuple(x.shape)}; got {tuple(eps.shape)}.")
+    b, k, d = eps.shape
+    mean, log_var = vae._split_encoder_output(vae.encoder(x, training=False))
+    z = ops.reshape(mean[:, None, :] + ops.exp(0.5 * log_var)[:, None, :] * eps, (b * k, d))  # example-major
+    log_px_z = -vae._nll(ops.repeat(x, k, axis=0), vae.decoder(z, training=False))
+    log_pz = losses.standard_normal_log_prob(z)
+    log_qz = losses.gaussian_log_prob(z, ops.repeat(mean, k, axis=0), ops.repeat(log_var, k, axis=0))
+    return ops.reshape(log_px_z + log_pz - log_qz, (b, k))
 
 
 def latent_activity(vae, x: Any, labels: Any = None) -> np.ndarray:

@@ -179,3 +179,51 @@ def test_references_parse_and_every_citation_exists():
             cited.update(k.strip() for k in group.split(","))
     missing = sorted(cited - keys)
     assert not missing, f"cited but not in references.bib: {missing}"
+
+
+# --- Per-notebook environment (metadata.vaebook.environment): extra setdefault lines in the bootstrap cell. -------
+
+ENV = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+
+
+def _notebook_with_environment() -> dict:
+    nb = _good_notebook()
+    nb["metadata"]["vaebook"] = {"environment": dict(ENV)}
+    nb["cells"][0]["source"] = notebooks.bootstrap_source(environment=ENV)
+    return nb
+
+
+def test_environment_lines_come_before_the_default_backend():
+    lines = notebooks.bootstrap_source(environment=ENV).splitlines()
+    jax_line = lines.index('os.environ.setdefault("KERAS_BACKEND", "jax")  # this notebook\'s default '
+                           '(metadata vaebook.environment)')
+    xla_line = next(i for i, line in enumerate(lines) if line.startswith('os.environ.setdefault("XLA_FLAGS", '))
+    default = next(i for i, line in enumerate(lines) if line.startswith(notebooks.BACKEND_LINE + ', "tensorflow")'))
+    assert jax_line < xla_line < default < lines.index("import vaebook")
+    assert notebooks.bootstrap_source(environment={}) == BOOTSTRAP
+
+
+def test_a_notebook_with_its_environment_passes(tmp_path):
+    assert _problems(tmp_path, _notebook_with_environment()) == []
+
+
+def test_environment_and_bootstrap_cell_must_agree(tmp_path):
+    stale = _good_notebook()                                  # metadata asks for lines the cell lacks
+    stale["metadata"]["vaebook"] = {"environment": dict(ENV)}
+    assert any("differs from tools/bootstrap_cell.py" in p for p in _problems(tmp_path, stale))
+    orphan = _notebook_with_environment()                     # the cell has lines the metadata no longer asks for
+    del orphan["metadata"]["vaebook"]
+    assert any("differs from tools/bootstrap_cell.py" in p for p in _problems(tmp_path, orphan))
+    bad = _notebook_with_environment()
+    bad["metadata"]["vaebook"]["environment"] = {"keras backend": 3}
+    assert any("metadata.vaebook.environment must map" in p for p in _problems(tmp_path, bad))
+
+
+def test_sync_writes_the_environment_lines(tmp_path):
+    nb = _good_notebook()
+    nb["metadata"]["vaebook"] = {"environment": dict(ENV)}
+    path = tmp_path / "env.ipynb"
+    path.write_text(json.dumps(nb))
+    assert notebooks.sync(path)
+    assert _problems(tmp_path, json.loads(path.read_text())) == []
+    assert not notebooks.sync(path)
