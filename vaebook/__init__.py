@@ -9,6 +9,7 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
   :mod:`vaebook.callbacks`, :mod:`vaebook.exercises`, :mod:`vaebook.estimators`, :mod:`vaebook.autodiff`,
   :mod:`vaebook.optimization`, :mod:`vaebook.linear_gaussian`, :mod:`vaebook.pca`, :mod:`vaebook.attributes`
 - :mod:`vaebook.sample_metrics`  scores for samples: energy distance, MMD, share near the data, mode coverage
+- :mod:`vaebook.anomaly`, :mod:`vaebook.imputation`, :mod:`vaebook.hardware`  chapter 11's applications
 
 CONTRIBUTING.md lists what each module holds.
 """
@@ -19,6 +20,26 @@ __version__ = "0.1.0"
 
 from vaebook import config  # noqa: E402  (light: no Keras import until used)
 
+_LAZY = (
+    "data",
+    "plotting",
+    "losses",
+    "layers",
+    "models",
+    "metrics",
+    "callbacks",
+    "exercises",
+    "autodiff",
+    "attributes",
+    "estimators",
+    "pca",
+    "linear_gaussian",
+    "optimization",
+    "sample_metrics",
+    "anomaly",
+    "imputation",
+    "hardware",
+)
 
 
 def __getattr__(name):

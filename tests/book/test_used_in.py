@@ -5,11 +5,12 @@ The one format, on one docstring line (or wrapped over the next lines of the sam
     Used in: chapter 7, section "Training".
     Used in: chapter 7, section "Training"; chapter 10, section "Anomaly detection".
     Used in: appendix "Scaling up", section "Mixed precision".
+    Used in: chapter 9, exercise "Nearest-code lookup".
 
 For each public function or class (the ``__all__`` of every vaebook module) whose docstring has such a line, the
 test checks that ``chapters/NN_*.ipynb`` exists, that a code cell of it uses the name (a Python name token, so
 not in a comment or a string; the bootstrap cell does not count), and that the section is a heading of that
-notebook. An appendix is the notebook in ``chapters/``
+notebook (an exercise: the title of one of its exercises, without the "(graded, N points)" mark). An appendix is the notebook in ``chapters/``
 whose title (first ``# `` heading) is ``Appendix: <name>`` or ``<name>``, with a file name starting ``appendix``.
 """
 
@@ -27,7 +28,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
-ENTRY = re.compile(r'(?:chapter (?P<chapter>\d+)|appendix "(?P<appendix>[^"]+)"), section "(?P<section>[^"]+)"')
+ENTRY = re.compile(
+    r'(?:chapter (?P<chapter>\d+)|appendix "(?P<appendix>[^"]+)"), (?P<kind>section|exercise) "(?P<section>[^"]+)"'
+)
+EXERCISE_TITLE = re.compile(r"^`{3,}\{exercise\}\s*(.+?)\s*(?:\(graded, \d+ points?\))?\s*$", re.M)
 
 
 def _public_objects():
@@ -79,9 +83,9 @@ def parse_used_in(text: str) -> list[tuple[str, str]]:
     for part in text[:-1].split("; "):
         match = ENTRY.fullmatch(part)
         if not match:
-            raise ValueError(f'not of the form chapter N, section "Title": {part!r}')
+            raise ValueError(f'not of the form chapter N, section "Title" (or exercise "Title"): {part!r}')
         key = f"chapter {int(match['chapter'])}" if match["chapter"] else f"appendix {match['appendix']}"
-        entries.append((key, match["section"]))
+        entries.append((key, match["section"] if match["kind"] == "section" else f"exercise: {match['section']}"))
     return entries
 
 
@@ -111,11 +115,12 @@ def _read(path: Path) -> tuple[str, tuple[str, ...], frozenset[str]]:
     """(title, section headings, names used by the code cells but the bootstrap cell) of a notebook."""
     cells = json.loads(path.read_text())["cells"]
     headings, code = [], []
-    for index, cell in enumerate(cells):
+    for cell in cells:
         source = "".join(cell["source"])
         if cell["cell_type"] == "markdown":
             headings += [m.group(1).strip() for m in re.finditer(r"^#{1,4} (.+)$", source, re.M)]
-        elif cell["cell_type"] == "code" and index > 0:
+            headings += [f"exercise: {m.group(1)}" for m in EXERCISE_TITLE.finditer(source)]
+        elif cell["cell_type"] == "code" and cell.get("id") != "bootstrap" and "import vaebook\n" not in source:
             code.append(source)
     title = headings[0] if headings else ""
     return title, tuple(headings), frozenset().union(*map(_names, code))
@@ -139,7 +144,8 @@ def problems_of(qualified: str, name: str, doc: str | None) -> list[str]:
         if name not in names:
             found.append(f"{qualified}: 'Used in' names {key} ({path.name}), whose code never uses {name}")
         if section not in headings:
-            found.append(f"{qualified}: {path.name} has no section {section!r}")
+            what = f"exercise {section[len('exercise: '):]!r}" if section.startswith("exercise: ") else f"section {section!r}"
+            found.append(f"{qualified}: {path.name} has no {what}")
     return found
 
 
@@ -177,7 +183,13 @@ def test_a_wrong_chapter_or_section_is_caught():
 
 
 def test_several_entries_parse():
-    assert parse_used_in('chapter 7, section "A"; appendix "Scaling up", section "B".') == [
+    assert parse_used_in('chapter 7, section "A"; appendix "Scaling up", section "B"; chapter 9, exercise "C".') == [
         ("chapter 7", "A"),
         ("appendix Scaling up", "B"),
+        ("chapter 9", "exercise: C"),
     ]
+
+
+def test_a_wrong_exercise_is_caught():
+    doc = 'Used in: chapter 9, exercise "No such exercise".'
+    assert any("no exercise" in p for p in problems_of("vaebook.x.check_nearest_code", "check_nearest_code", doc))

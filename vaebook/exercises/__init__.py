@@ -24,7 +24,7 @@ from vaebook.exercises.ch02_backprop import (
 from vaebook.exercises.ch03_autoencoders import (
     check_reconstruction_loss as check_reconstruction_loss,
     check_pca_encoder_decoder as check_pca_encoder_decoder,
-    SEED_003_POINTS as SEED_003_POINTS,
+    PCA_EXAMPLE_POINTS as PCA_EXAMPLE_POINTS,
 )
 from vaebook.exercises.ch04_kl import check_discrete_kl as check_discrete_kl, check_gaussian_kl as check_gaussian_kl
 from vaebook.exercises.ch05_elbo import check_elbo_estimate as check_elbo_estimate

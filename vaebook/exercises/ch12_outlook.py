@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from vaebook.exercises._checking import Checker, CheckReport
-from vaebook.exercises.ch04_kl import _as_array, _call, _which
+from vaebook.exercises._checking import _as_array, _which
 
 __all__ = ["check_energy_distance", "check_forward_diffusion", "energy_distance_reference",
            "forward_diffusion_reference"]
@@ -70,7 +70,7 @@ def check_energy_distance(fn: Callable) -> CheckReport:
                 "subtract the within-sample terms E‖X − X'‖ and E‖Y − Y'‖; do not add them":
                     np.asarray(np.sqrt(2 * cross + within_x + within_y)),
             }
-        out = _call(checker, fn, x.copy(), y.copy())
+        out = checker.call(fn, x.copy(), y.copy())
         if out is None:
             break
         checker.close(_scalar(out), expected, what, rtol=1e-5, atol=1e-7, hint=_which(_scalar(out), variants))
@@ -121,7 +121,7 @@ def check_forward_diffusion(fn: Callable) -> CheckReport:
             "ᾱ_t multiplies (1 − β), not β":
                 np.sqrt(np.cumprod(betas)[t])[:, None] * x0 + np.sqrt(1 - np.cumprod(betas)[t])[:, None] * eps,
         }
-        out = _call(checker, fn, x0.copy(), t.copy(), eps.copy(), betas.copy())
+        out = checker.call(fn, x0.copy(), t.copy(), eps.copy(), betas.copy())
         if out is None:
             break
         checker.close(out, expected, what, rtol=1e-4, atol=1e-5, hint=_which(out, variants))

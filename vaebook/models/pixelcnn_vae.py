@@ -26,7 +26,9 @@ from keras import ops
 
 from vaebook import losses
 from vaebook.layers.masked_conv import MaskedConv2D, MaskedResidualBlock
-from vaebook.models.vae import VAE, _check_latent_dim, _check_model, build_mnist_encoder
+from vaebook._validation import check_integer
+from vaebook.models.mnist_vae import build_mnist_encoder
+from vaebook.models.vae import VAE, _check_model
 
 __all__ = ["PixelCNNVAE", "build_mnist_pixelcnn_vae", "build_mnist_conditioner"]
 
@@ -212,7 +214,7 @@ def build_mnist_conditioner(latent_dim: int = 16, channels: int = 32, name: str 
 
     Used in: chapter 10, section "A powerful decoder".
     """
-    latent_dim = _check_latent_dim(latent_dim)
+    latent_dim = check_integer("latent_dim", latent_dim)
     channels = _positive_int("channels", channels)
     z = keras.Input((latent_dim,), name="z")
     h = keras.layers.Dense(7 * 7 * 32, activation="relu")(z)
