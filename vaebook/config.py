@@ -25,6 +25,7 @@ a tolerance, by a hidden check whose threshold comes from the same call, e.g.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -41,39 +42,47 @@ PROFILES = ("smoke", "quick", "full")
 T = TypeVar("T")
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence file descriptor 2 (C-level stderr) inside the block; Python exceptions still propagate."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real file descriptor 2 (some embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def import_keras_quietly():
     """Import Keras (and with it the backend) with the C-level stderr silenced, and return the module.
 
     TensorFlow's C++ runtime writes start-up notices ("Could not find cuda drivers", absl's "All log messages
     before absl::InitializeLog()") straight to file descriptor 2, before ``TF_CPP_MIN_LOG_LEVEL`` takes effect.
     They are noise in a notebook; real errors still raise Python exceptions.
+
+    TensorFlow itself is imported only on the TensorFlow backend: on JAX and PyTorch it costs seconds of
+    start-up. (Keras's ``set_random_seed`` still loads it when it is installed, to seed ``tf.data`` shuffling;
+    :func:`set_seed` does that quietly too.)
     """
     if "keras" in sys.modules:
         return sys.modules["keras"]
-    try:
-        saved = os.dup(2)
-    except OSError:  # no real file descriptor 2 (some embedded interpreters)
+    with _quiet_stderr():
         import keras
 
-        return keras
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        sys.stderr.flush()
-        os.dup2(devnull, 2)
-        import keras
-
-        if keras.backend.backend() == "tensorflow":  # the backend is TensorFlow: load it now, quietly
+        if keras.backend.backend() == "tensorflow":
             try:
                 import tensorflow  # noqa: F401
             except ImportError:
                 pass
-        # On JAX and PyTorch, TensorFlow is not imported here: it costs seconds of start-up, and Keras loads it
-        # only if a tf.data pipeline is used.
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
     return keras
 
 
@@ -148,8 +157,8 @@ def set_seed(seed: int) -> None:
     # child processes this one starts (multiprocessing data workers, subprocesses) hash strings alike.
     os.environ["PYTHONHASHSEED"] = str(seed)
     keras = import_keras_quietly()
-
-    keras.utils.set_random_seed(seed)
+    with _quiet_stderr():  # Keras seeds TensorFlow too when it is installed (tf.data), loading it on any backend
+        keras.utils.set_random_seed(seed)
     _state["seed"] = seed
 
 
