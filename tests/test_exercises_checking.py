@@ -112,10 +112,15 @@ def test_not_a_function_gets_a_cross_line(name):
 @pytest.mark.parametrize("name", CHECKS)
 def test_an_endless_loop_is_stopped_once(name, monkeypatch):
     monkeypatch.setenv("VAEBOOK_CHECK_TIME_LIMIT", "0.3")
-    start = time.monotonic()
-    report = getattr(_exercises, name)(_loops_forever)
+    calls = []
+
+    def loops_forever(*args, **kwargs):
+        calls.append(1)
+        _loops_forever()
+
+    report = getattr(_exercises, name)(loops_forever)
     _assert_explained(report, "did not finish within 0.3 s")
-    assert time.monotonic() - start < 10  # the later cases are skipped, not each run into the limit
+    assert len(calls) == 1  # the later cases are skipped, not each run into the limit
 
 
 def test_the_time_limit_restores_an_outer_timer(monkeypatch):
@@ -125,12 +130,15 @@ def test_the_time_limit_restores_an_outer_timer(monkeypatch):
     fired = []
     old = signal.signal(signal.SIGALRM, lambda *a: fired.append(True))
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.6)
+        signal.setitimer(signal.ITIMER_REAL, 2.0)
         checker = Checker("outer timer")
         assert checker.call(lambda: 1) == 1
-        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the outer timer still runs
-        time.sleep(0.8)
-        assert fired == [True]
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0  # the outer timer still runs...
+        for _ in range(300):
+            if fired:
+                break
+            time.sleep(0.05)
+        assert fired == [True]  # ...and fires, once
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)

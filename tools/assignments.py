@@ -335,7 +335,7 @@ def _write_index(out: Path, rows: list[dict], colab_base: str) -> None:
 # --- grading -----------------------------------------------------------------------------------------------------
 
 CELL_LIMIT_SOURCE = """\
-# Added by the grader: a time limit on every cell (an endless loop at the top level of a cell).
+# Added by the grader: a time limit on every cell of the submission (an endless loop at the top level of a cell).
 import signal as _vaebook_signal
 from IPython import get_ipython as _vaebook_ipython
 
@@ -344,7 +344,10 @@ def _vaebook_cell_timeout(signum, frame):
     raise TimeoutError("this cell ran longer than {limit} s and was stopped by the grader")
 
 
-def _vaebook_arm(*args):
+def _vaebook_arm(info=None):
+    source = getattr(info, "raw_cell", "") or ""
+    if "otter" in source or ').check("' in source:  # otter's own cells (its tests have their own time limit)
+        return
     _vaebook_signal.signal(_vaebook_signal.SIGALRM, _vaebook_cell_timeout)
     _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, {limit})
 

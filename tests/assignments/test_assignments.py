@@ -188,7 +188,7 @@ SYNTHETIC_EXERCISES = [
 def _synthetic_chapter() -> dict:
     cells = [_cell("markdown", "# A synthetic chapter"),
              _cell("code", "# Set-up: in Colab, install vaebook (a stand-in for the bootstrap cell)\n"
-                           "import numpy as np\nimport vaebook.exercises"),
+                           "import keras\nimport numpy as np\nimport vaebook.exercises"),
              _cell("markdown", "## Exercises")]
     for label, fn, check, args, body in SYNTHETIC_EXERCISES:
         cells.append(_cell("markdown", f"```{{exercise}} {fn} (graded, 2 points)\n:label: {label}\n\nWrite {fn}.\n```"
