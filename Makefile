@@ -1,9 +1,12 @@
 # vaebook: two commands do everything.
 #   make book   set up .venv, execute every chapter, build the site into _build/html
-#   make test   set up .venv, then lint (ruff), structure, unit tests (once per Keras backend), notebooks (nbval, smoke profile), the
-#               book built in the quick profile (a failing cell or hidden check fails it), structure
+#   make test   set up .venv, then lint (ruff), structure, assignments, unit tests (once per Keras backend),
+#               notebooks (nbval, smoke profile), the book built in the quick profile (a failing cell or hidden
+#               check fails it), and the built site in a real browser
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
 #   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
+#   make test-colab     the unit tests and smoke notebooks in a second venv with Colab's versions (colab-pins.txt)
+#   make test-backends  the smoke notebooks on JAX and PyTorch (make test runs them on TensorFlow)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -14,6 +17,12 @@ RUFF := $(VENV)/bin/ruff
 STAMP := $(VENV)/.vaebook-installed
 BACKENDS ?= tensorflow jax torch
 JOBS ?= 2
+# The site the browser test reads: the smoke book that test-book builds.
+SITE ?= _build/quick/_build/html
+COLAB_VENV ?= .venv-colab
+COLAB_PY := $(COLAB_VENV)/bin/python
+NOTEBOOK_BACKENDS ?= jax torch
+NBVAL := -m pytest --nbval-lax --nbval-cell-timeout=900 -q --dist loadscope -p no:cacheprovider
 # NO_SETUP=1 skips the install step (e.g. when several checkouts share one environment).
 SETUP_DEP := $(if $(filter 1,$(NO_SETUP)),,$(STAMP))
 
@@ -23,8 +32,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book bench strip sync check clean \
-	assignments grade lint format
+.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-browser test-colab \
+	test-backends bench strip sync check clean assignments grade lint format
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +54,7 @@ test: setup
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint test-structure test-assignments test-unit NO_SETUP=1; \
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-book NO_SETUP=1 JOBS=1; \
+	$(MAKE) --no-print-directory test-browser NO_SETUP=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
 
 # ruff (configured in pyproject.toml): lint the package, tests, tools and notebooks; check the .py formatting.
@@ -63,8 +73,8 @@ test-structure: setup
 test-unit: setup
 	@for backend in $(BACKENDS); do \
 	  echo "== unit tests, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book --ignore=tests/assignments -n $(JOBS) \
-	    || exit 1; \
+	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book --ignore=tests/assignments \
+	    --ignore=tests/site -n $(JOBS) || exit 1; \
 	done
 
 # Assignments: generated from every chapter, graded with otter; once (they do not depend on the Keras backend).
@@ -82,14 +92,38 @@ grade: setup
 	$(PY) tools/assignments.py grade $(SUBMISSIONS) --assignments _build/assignments --out $(OUT)
 
 test-notebooks: setup
-	VAEBOOK_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-cell-timeout=900 -q -n $(JOBS) --dist loadscope \
-	  -p no:cacheprovider chapters
+	VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) -n $(JOBS) chapters
 
 test-book: setup
 	rm -rf _build/quick
 	@start=$$(date +%s); \
 	VAEBOOK_PROFILE=quick $(JB) build . --path-output _build/quick -W -n --keep-going; \
 	echo "quick book build: $$(( $$(date +%s) - start )) s"
+
+# The built site in Debian's chromium driven by Playwright (tests/site); screenshots go to _build/screenshots.
+test-browser: setup
+	VAEBOOK_SITE=$(SITE) $(PY) -m pytest tests/site -q
+
+# Colab's software stack: a second venv with exactly colab-pins.txt, vaebook installed by the bootstrap cell's
+# pip command (fails if pip changed a pinned package), then the unit tests and the smoke notebooks in it.
+test-colab:
+	@start=$$(date +%s); \
+	$(PYTHON) tools/colab_env.py $(COLAB_VENV); \
+	for backend in $(BACKENDS); do \
+	  echo "== Colab versions: unit tests, KERAS_BACKEND=$$backend"; \
+	  KERAS_BACKEND=$$backend $(COLAB_PY) -m pytest tests -q --ignore=tests/book --ignore=tests/site \
+	    --ignore=tests/assignments -n $(JOBS) || exit 1; \
+	done; \
+	echo "== Colab versions: notebooks, smoke profile"; \
+	VAEBOOK_PROFILE=smoke $(COLAB_PY) $(NBVAL) -n $(JOBS) chapters; \
+	echo "make test-colab: all passed in $$(( $$(date +%s) - start )) s"
+
+# The smoke notebooks on the other Keras backends (the notebooks default to TensorFlow only if unset).
+test-backends: setup
+	@for backend in $(NOTEBOOK_BACKENDS); do \
+	  echo "== notebooks, smoke profile, KERAS_BACKEND=$$backend"; \
+	  KERAS_BACKEND=$$backend VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) -n $(JOBS) chapters || exit 1; \
+	done
 
 bench: setup
 	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script; done

@@ -1,11 +1,16 @@
 """Notebook housekeeping for the book: the shared bootstrap cell, output stripping and the structure rules.
 
-    python tools/notebooks.py sync     # write the bootstrap cell (from _config.yml's repository) into every chapter
+    python tools/notebooks.py sync     # put the bootstrap cell (from _config.yml's repository) after each title cell
                                        # (plus os.environ.setdefault lines from metadata.vaebook.environment)
     python tools/notebooks.py strip    # remove outputs and execution counts from every chapter
     python tools/notebooks.py check    # print every structure problem (exit 1 if any)
 
 tests/book/test_book_structure.py runs the same checks.
+
+A chapter opens with its title: the first cell is a markdown cell whose first line is the chapter's '# ' heading
+(with the hook below it), and the second cell is the bootstrap cell, collapsed on the site (tag 'hide-cell' hides
+its input and its printed environment report behind one toggle; Colab ignores the tag and runs it as usual).
+`sync` converts a notebook in the older layout (bootstrap cell first, title second) by moving the bootstrap cell.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 BOOTSTRAP_TEMPLATE = ROOT / "tools" / "bootstrap_cell.py"
-HIDE_INPUT = "hide-input"
+HIDE_TAG = "hide-cell"  # input and output collapsed on the site
+BOOTSTRAP_ID = "bootstrap"
+# Among the first two cells, a code cell with id 'bootstrap', or one that installs vaebook in Colab and prints the
+# environment report, is the bootstrap cell (older versions of it included).
+BOOTSTRAP_MARKERS = ("google.colab", "environment_report")
 CHECK_TAG = "remove-cell"
 MIN_EXERCISES = 3
 EXERCISE_RE = re.compile(r"^\s*(```+|:::+)\{exercise\}", re.MULTILINE)
@@ -87,6 +96,15 @@ def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
     return ([root.group(1)] if root else []) + files
 
 
+def _is_title_cell(cell: dict) -> bool:
+    return cell.get("cell_type") == "markdown" and cell_source(cell).lstrip().startswith("# ")
+
+
+def _is_bootstrap_cell(cell: dict) -> bool:
+    return cell.get("cell_type") == "code" and (
+        cell.get("id") == BOOTSTRAP_ID or all(m in cell_source(cell) for m in BOOTSTRAP_MARKERS))
+
+
 def check_notebook(path: Path, bootstrap: str | None = None, config_path: Path = ROOT / "_config.yml") -> list[str]:
     """Every way a chapter notebook breaks the book's rules (an empty list when it follows them).
 
@@ -112,14 +130,19 @@ def check_notebook(path: Path, bootstrap: str | None = None, config_path: Path =
                    if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     if with_output:
         problems.append(f"{path}: outputs are not stripped (cells {with_output[:5]}); run tools/notebooks.py strip")
-    if not code or cells[0].get("cell_type") != "code":
-        problems.append(f"{path}: the first cell must be the bootstrap code cell")
+    if not _is_title_cell(cells[0] if cells else {}):
+        problems.append(f"{path}: the first cell must be the chapter's title (a markdown cell starting with '# ')")
+    bootstrap_at = [i for i, c in enumerate(cells[:2]) if _is_bootstrap_cell(c)]
+    if bootstrap_at != [1]:
+        problems.append(f"{path}: the second cell must be the bootstrap code cell, right after the title cell; "
+                        f"run tools/notebooks.py sync")
     else:
-        first = cells[0]
-        if bootstrap is not None and cell_source(first).rstrip("\n") != bootstrap:
-            problems.append(f"{path}: the first cell differs from tools/bootstrap_cell.py; run tools/notebooks.py sync")
-        if HIDE_INPUT not in first.get("metadata", {}).get("tags", []):
-            problems.append(f"{path}: the bootstrap cell needs the tag '{HIDE_INPUT}' (collapsed on the site)")
+        second = cells[1]
+        if bootstrap is not None and cell_source(second).rstrip("\n") != bootstrap:
+            problems.append(f"{path}: the bootstrap cell differs from tools/bootstrap_cell.py; run tools/notebooks.py sync")
+        if HIDE_TAG not in second.get("metadata", {}).get("tags", []):
+            problems.append(f"{path}: the bootstrap cell needs the tag '{HIDE_TAG}' (input and output collapsed on "
+                            f"the site); run tools/notebooks.py sync")
     checks = [c for c in code if CHECK_TAG in c.get("metadata", {}).get("tags", [])]
     if not checks:
         problems.append(f"{path}: no hidden check cell (a code cell tagged '{CHECK_TAG}')")
@@ -131,8 +154,6 @@ def check_notebook(path: Path, bootstrap: str | None = None, config_path: Path =
         problems.append(f"{path}: {n_ex} exercises; at least {MIN_EXERCISES} are required")
     if n_sol < n_ex:
         problems.append(f"{path}: {n_ex} exercises but only {n_sol} solutions")
-    if not markdown.lstrip().startswith("# "):
-        problems.append(f"{path}: the chapter needs a title (a '# ' heading in the first markdown cell)")
     return problems
 
 
@@ -174,25 +195,26 @@ def strip(path: Path) -> bool:
 
 
 def sync(path: Path) -> bool:
-    """Make the first cell the bootstrap cell (inserting one if the notebook has none); True if changed."""
-    nb = json.loads(path.read_text())
-    source = bootstrap_source(environment=notebook_environment(nb))
+    """Put the current bootstrap cell right after the title cell; True if the file changed.
+
+    Handles every layout the book has had: the bootstrap cell first and the title second (the older layout), the
+    bootstrap cell after the title (the current one), or no bootstrap cell at all. A bootstrap cell is recognised
+    among the first two cells (id 'bootstrap', or a code cell that imports vaebook); nothing else is touched.
+    """
+    text = path.read_text()
+    nb = json.loads(text)
     cells = nb.setdefault("cells", [])
-    cell = {
-        "cell_type": "code",
-        "execution_count": None,
-        "id": "bootstrap",
-        "metadata": {"tags": [HIDE_INPUT]},
-        "outputs": [],
-        "source": source.splitlines(keepends=True),
-    }
-    if cells and cells[0].get("cell_type") == "code" and "import vaebook" in cell_source(cells[0]):
-        if cell_source(cells[0]).rstrip("\n") == source and HIDE_INPUT in cells[0].get("metadata", {}).get("tags", []):
-            return False
-        cells[0] = cell
-    else:
-        cells.insert(0, cell)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    bootstrap = {"cell_type": "code", "execution_count": None, "id": BOOTSTRAP_ID,
+                 "metadata": {"tags": [HIDE_TAG]}, "outputs": [],
+                 "source": bootstrap_source(environment=notebook_environment(nb)).splitlines(keepends=True)}
+    old = [i for i, c in enumerate(cells[:2]) if _is_bootstrap_cell(c)]
+    for i in reversed(old):
+        del cells[i]
+    cells.insert(1 if cells and _is_title_cell(cells[0]) else 0, bootstrap)
+    new = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    if new == text:
+        return False
+    path.write_text(new)
     return True
 
 

@@ -53,20 +53,10 @@ def _good_notebook() -> dict:
 
     exercises = "\n\n".join(
         f"```{{exercise}}\n:label: ex-{i}\nDo {i}.\n```\n\n```{{solution}} ex-{i}\n:class: dropdown\nDone.\n```"
-        for i in range(3)
-    )
-    return {
-        "cells": [
-            code(BOOTSTRAP, ["hide-input"]),
-            md("# A chapter\n\nHook."),
-            code("x = 1"),
-            code("assert x == 1", ["remove-cell"]),
-            md("## Exercises\n\n" + exercises),
-        ],
-        "metadata": {},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+        for i in range(3))
+    return {"cells": [md("# A chapter\n\nHook."), code(BOOTSTRAP, ["hide-cell"]), code("x = 1"),
+                      code("assert x == 1", ["remove-cell"]), md("## Exercises\n\n" + exercises)],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
 def _problems(tmp_path, nb) -> list[str]:
@@ -85,15 +75,23 @@ def _with_outputs(nb):
 
 
 def _no_bootstrap(nb):
-    del nb["cells"][0]
+    del nb["cells"][1]
 
 
 def _edited_bootstrap(nb):
-    nb["cells"][0]["source"] = BOOTSTRAP.replace("SEED = 0", "SEED = 1")
+    nb["cells"][1]["source"] = BOOTSTRAP.replace("SEED = 0", "SEED = 1")
 
 
 def _visible_bootstrap(nb):
-    nb["cells"][0]["metadata"]["tags"] = []
+    nb["cells"][1]["metadata"]["tags"] = []
+
+
+def _only_input_collapsed(nb):
+    nb["cells"][1]["metadata"]["tags"] = ["hide-input"]  # the environment report would still show
+
+
+def _bootstrap_first(nb):  # the older layout: set-up above the title
+    nb["cells"][0], nb["cells"][1] = nb["cells"][1], nb["cells"][0]
 
 
 def _no_check(nb):
@@ -113,19 +111,18 @@ def _missing_solution(nb):
     nb["cells"][4]["source"] = nb["cells"][4]["source"].replace("```{solution} ex-2", "```{note}")
 
 
-@pytest.mark.parametrize(
-    "damage, message",
-    [
-        (_with_outputs, "outputs are not stripped"),
-        (_no_bootstrap, "first cell"),
-        (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
-        (_visible_bootstrap, "hide-input"),
-        (_no_check, "no hidden check cell"),
-        (_check_asserts_nothing, "assert nothing"),
-        (_two_exercises, "2 exercises"),
-        (_missing_solution, "only 2 solutions"),
-    ],
-)
+@pytest.mark.parametrize("damage, message", [
+    (_with_outputs, "outputs are not stripped"),
+    (_no_bootstrap, "second cell must be the bootstrap"),
+    (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
+    (_visible_bootstrap, "hide-cell"),
+    (_only_input_collapsed, "hide-cell"),
+    (_bootstrap_first, "first cell must be the chapter's title"),
+    (_no_check, "no hidden check cell"),
+    (_check_asserts_nothing, "assert nothing"),
+    (_two_exercises, "2 exercises"),
+    (_missing_solution, "only 2 solutions"),
+])
 def test_each_kind_of_damage_is_caught(tmp_path, damage, message):
     nb = copy.deepcopy(_good_notebook())
     damage(nb)
@@ -159,8 +156,47 @@ def test_strip_and_sync_repair_a_notebook(tmp_path, monkeypatch):
 
 def test_untitled_notebook_is_caught(tmp_path):
     nb = _good_notebook()
-    nb["cells"][1]["source"] = "Hook without a title."
-    assert any("needs a title" in p for p in _problems(tmp_path, nb))
+    nb["cells"][0]["source"] = "Hook without a title."
+    assert any("first cell must be the chapter's title" in p for p in _problems(tmp_path, nb))
+
+
+def _old_layout(nb) -> dict:
+    """A chapter as written before titles came first: the bootstrap cell (tag hide-input) above the title."""
+    nb["cells"][0], nb["cells"][1] = nb["cells"][1], nb["cells"][0]
+    nb["cells"][0]["metadata"]["tags"] = ["hide-input"]
+    return nb
+
+
+def test_sync_converts_the_old_layout(tmp_path):
+    nb = _old_layout(_good_notebook())
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(nb))
+    assert _problems(tmp_path, nb)  # the old layout breaks the rules ...
+    assert notebooks.sync(path)  # ... and sync repairs it
+    new = json.loads(path.read_text())
+    assert _problems(tmp_path, new) == []
+    assert notebooks.cell_source(new["cells"][0]).startswith("# A chapter")
+    assert new["cells"][1]["metadata"]["tags"] == ["hide-cell"]
+    assert [notebooks.cell_source(c) for c in new["cells"][2:]] == [
+        notebooks.cell_source(c) for c in _good_notebook()["cells"][2:]]  # the rest untouched
+    assert not notebooks.sync(path)
+
+
+def test_sync_inserts_a_missing_bootstrap_after_the_title(tmp_path):
+    nb = _good_notebook()
+    del nb["cells"][1]
+    path = tmp_path / "nobootstrap.ipynb"
+    path.write_text(json.dumps(nb))
+    assert notebooks.sync(path)
+    assert _problems(tmp_path, json.loads(path.read_text())) == []
+
+
+def test_every_chapter_opens_with_its_title_then_the_collapsed_bootstrap():
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        assert cells[0]["cell_type"] == "markdown", path
+        assert notebooks.cell_source(cells[0]).startswith("# "), path
+        assert cells[1]["id"] == "bootstrap" and "hide-cell" in cells[1]["metadata"]["tags"], path
 
 
 def test_references_parse_and_every_citation_exists():
