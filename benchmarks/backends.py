@@ -36,12 +36,18 @@ MODELS = ("conv_ae", "vae", "mlp_vae", "cvae", "vqvae")
 
 # ---- worker: one backend, all models ----------------------------------------------------------------------
 
+
 def _build(name: str, x, y):
     import keras
 
     from vaebook import data
-    from vaebook.models import (build_conv_autoencoder, build_mnist_cvae, build_mnist_mlp_vae, build_mnist_vae,
-                                build_mnist_vqvae)
+    from vaebook.models import (
+        build_conv_autoencoder,
+        build_mnist_cvae,
+        build_mnist_mlp_vae,
+        build_mnist_vae,
+        build_mnist_vqvae,
+    )
 
     xb = data.binarize(x, seed=0)
     if name == "conv_ae":
@@ -74,8 +80,17 @@ def worker(models: list[str], n_train: int) -> None:
     x, y = data.load_mnist("train", verbose=False)
     x, y = x[:n_train], y[:n_train]
     built = {name: _build(name, x, y) for name in models}
-    print(json.dumps({"ready": keras.backend.backend(), "n_train": int(len(x)),
-                      "numpy": np.__version__, "keras": keras.__version__}), flush=True)
+    print(
+        json.dumps(
+            {
+                "ready": keras.backend.backend(),
+                "n_train": int(len(x)),
+                "numpy": np.__version__,
+                "keras": keras.__version__,
+            }
+        ),
+        flush=True,
+    )
     for line in sys.stdin:
         name = line.strip()
         if not name:
@@ -88,16 +103,34 @@ def worker(models: list[str], n_train: int) -> None:
 
 # ---- parent: interleave the workers -----------------------------------------------------------------------
 
+
 def _start(spec: str, models: list[str], n_train: int) -> subprocess.Popen:
     backend, *settings = spec.split("+")
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
-           "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     for setting in settings:
         key, _, value = setting.partition("=")
         env[key] = value
-    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", "--models", ",".join(models),
-                             "--n-train", str(n_train)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--worker",
+            "--models",
+            ",".join(models),
+            "--n-train",
+            str(n_train),
+        ],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _ask(proc: subprocess.Popen, message: str | None = None) -> dict:
@@ -143,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc.stdin.flush()
                 proc.wait(timeout=60)
     n = next(iter(info.values()))["n_train"]
-    print(f"Per-epoch seconds on {os.cpu_count()} CPU cores, {n} training digits, median of {args.epochs} epochs "
-          f"after the first (first epoch, with compilation, in brackets); ratio to the fastest backend.")
+    print(
+        f"Per-epoch seconds on {os.cpu_count()} CPU cores, {n} training digits, median of {args.epochs} epochs "
+        f"after the first (first epoch, with compilation, in brackets); ratio to the fastest backend."
+    )
     print("keras " + ", ".join(f"{spec}: {i['keras']}" for spec, i in info.items()))
     print()
     print("| model | " + " | ".join(specs) + " | slowest / fastest |")

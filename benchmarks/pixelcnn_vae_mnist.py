@@ -46,16 +46,17 @@ def main() -> None:
     x_train, _ = data.load_mnist("train")
     x_test, _ = data.load_mnist("test")
     if args.train_examples:
-        x_train = x_train[:args.train_examples]
+        x_train = x_train[: args.train_examples]
     xb_train = data.binarize(x_train, seed=0)
-    xb_test = data.binarize(x_test[:args.nll_examples], seed=1)
+    xb_test = data.binarize(x_test[: args.nll_examples], seed=1)
 
     models = {}
     config.set_seed(0)
     models["chapter 7 VAE (conv decoder)"] = build_mnist_vae(16, seed=0)
     config.set_seed(0)
-    models[f"PixelCNN decoder, free bits {args.free_bits}"] = build_mnist_pixelcnn_vae(16, free_bits=args.free_bits,
-                                                                                      seed=0)
+    models[f"PixelCNN decoder, free bits {args.free_bits}"] = build_mnist_pixelcnn_vae(
+        16, free_bits=args.free_bits, seed=0
+    )
     epoch_seconds = {name: [] for name in models}
     for model in models.values():
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
@@ -66,8 +67,10 @@ def main() -> None:
             epoch_seconds[name].append(time.perf_counter() - start)
         print(f"epoch {epoch + 1}/{args.epochs} done", flush=True)
 
-    print(f"\n{len(x_train)} training digits, {args.epochs} epochs; held-out metrics on {len(xb_test)} test digits, "
-          f"NLL with K = {args.iwae_samples}; backend {keras.backend.backend()}")
+    print(
+        f"\n{len(x_train)} training digits, {args.epochs} epochs; held-out metrics on {len(xb_test)} test digits, "
+        f"NLL with K = {args.iwae_samples}; backend {keras.backend.backend()}"
+    )
     print(f"{'model':40s}{'NLL (nats)':>16s}{'-ELBO':>9s}{'KL':>7s}{'active':>8s}{'img/s':>8s}{'16 samples':>12s}")
     nll = {}
     for name, model in models.items():
@@ -81,8 +84,10 @@ def main() -> None:
         start = time.perf_counter()
         model.sample(16, seed=0)
         sample_seconds = time.perf_counter() - start
-        print(f"{name:40s}{nll[name]:9.2f} ± {se:4.2f}{-elbo:9.2f}{kl:7.2f}{active:8d}{len(x_train) / fastest:8.0f}"
-              f"{sample_seconds:11.2f}s")
+        print(
+            f"{name:40s}{nll[name]:9.2f} ± {se:4.2f}{-elbo:9.2f}{kl:7.2f}{active:8d}{len(x_train) / fastest:8.0f}"
+            f"{sample_seconds:11.2f}s"
+        )
     names = list(nll)
     print(f"\nNLL difference (chapter 7 VAE − PixelCNN decoder): {nll[names[0]] - nll[names[1]]:.2f} nats")
 

@@ -88,7 +88,7 @@ def test_iterative_imputation_keeps_observed_entries_and_converges_for_a_project
     np.testing.assert_allclose(filled[:, 0], [1.0, 3.0])
     np.testing.assert_allclose(filled[:, 1], [2.0, 6.0], rtol=1e-3)
     one = imputation.iterative_imputation(project, x, missing, num_iterations=1, initial=0.0)
-    np.testing.assert_allclose(one[:, 1], [0.4, 1.2], rtol=1e-5)      # one pass from 0: (x·d) d₂ = (1/√5)(2/√5)
+    np.testing.assert_allclose(one[:, 1], [0.4, 1.2], rtol=1e-5)  # one pass from 0: (x·d) d₂ = (1/√5)(2/√5)
 
 
 def test_masked_rmse_and_mask():
@@ -101,17 +101,24 @@ def test_masked_rmse_and_mask():
     assert mask.sum() == 2 * 144 and mask[0, 8:20, 8:20].all() and not mask[0, 7].any()
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: imputation.iterative_imputation(lambda x: x, np.zeros((2, 2)), np.zeros((2, 3), bool)), "boolean"),
-    (lambda: imputation.iterative_imputation(lambda x: x, np.zeros((2, 2)), np.zeros((2, 2), bool), 0),
-     "num_iterations"),
-    (lambda: imputation.iterative_imputation(lambda x: x[:1], np.zeros((2, 2)), np.zeros((2, 2), bool)),
-     "reconstruct must return"),
-    (lambda: imputation.masked_rmse(np.zeros(2), np.zeros(2), np.zeros(2, bool)), "at least one True"),
-    (lambda: imputation.masked_rmse(np.zeros(2), np.zeros(3), np.ones(2, bool)), "one shape"),
-    (lambda: imputation.center_square_mask((2, 28, 28), 30), "size"),
-    (lambda: imputation.center_square_mask((2, 28, 28), 12, offset=(10, 0)), "leaves"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: imputation.iterative_imputation(lambda x: x, np.zeros((2, 2)), np.zeros((2, 3), bool)), "boolean"),
+        (
+            lambda: imputation.iterative_imputation(lambda x: x, np.zeros((2, 2)), np.zeros((2, 2), bool), 0),
+            "num_iterations",
+        ),
+        (
+            lambda: imputation.iterative_imputation(lambda x: x[:1], np.zeros((2, 2)), np.zeros((2, 2), bool)),
+            "reconstruct must return",
+        ),
+        (lambda: imputation.masked_rmse(np.zeros(2), np.zeros(2), np.zeros(2, bool)), "at least one True"),
+        (lambda: imputation.masked_rmse(np.zeros(2), np.zeros(3), np.ones(2, bool)), "one shape"),
+        (lambda: imputation.center_square_mask((2, 28, 28), 30), "size"),
+        (lambda: imputation.center_square_mask((2, 28, 28), 12, offset=(10, 0)), "leaves"),
+    ],
+)
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -123,4 +130,4 @@ def test_breast_cancer_loader_codes_malignant_as_one():
     x, malignant, names = data.load_breast_cancer()
     assert x.shape == (569, 30) and x.dtype == np.float32 and len(names) == 30
     assert malignant.sum() == 212 and (malignant == 0).sum() == 357
-    assert np.all(x > -1e-9)                                     # positive measurements (log1p is safe)
+    assert np.all(x > -1e-9)  # positive measurements (log1p is safe)

@@ -52,8 +52,9 @@ def test_loss_is_the_summed_squared_noise_error_averaged_over_the_batch():
     np.testing.assert_allclose(np_(ddpm.compute_loss(x=x, y_pred=out)), expected, rtol=1e-5)
     # the prediction really is the denoiser on x_t = sqrt(abar) x + sqrt(1 - abar) eps
     x_t = np.sqrt(ddpm.alpha_bars[t])[:, None] * x + np.sqrt(1 - ddpm.alpha_bars[t])[:, None] * np_(out["noise"])
-    np.testing.assert_allclose(np_(ddpm.predict_noise(x_t.astype("float32"), t)), np_(out["predicted_noise"]),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        np_(ddpm.predict_noise(x_t.astype("float32"), t)), np_(out["predicted_noise"]), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_timestep_embedding_matches_numpy():

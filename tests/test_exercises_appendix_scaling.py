@@ -2,8 +2,12 @@
 
 import numpy as np
 
-from vaebook.exercises import (check_merge_log_mean_exp, check_shard_ranges, merge_log_mean_exp_reference,
-                               shard_ranges_reference)
+from vaebook.exercises import (
+    check_merge_log_mean_exp,
+    check_shard_ranges,
+    merge_log_mean_exp_reference,
+    shard_ranges_reference,
+)
 
 
 def test_correct_merges_pass():

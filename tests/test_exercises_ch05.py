@@ -63,8 +63,7 @@ def test_code_that_raises_is_explained():
 
 def _elbo_1d(x, w, s, m, v, reconstruction_variance=True):
     spread = w**2 * v if reconstruction_variance else 0.0
-    return (-0.5 * np.log(2 * np.pi * s**2) - ((x - w * m) ** 2 + spread) / (2 * s**2)
-            - 0.5 * (m**2 + v - 1 - np.log(v)))
+    return -0.5 * np.log(2 * np.pi * s**2) - ((x - w * m) ** 2 + spread) / (2 * s**2) - 0.5 * (m**2 + v - 1 - np.log(v))
 
 
 def test_elbo_1d_accepts_the_closed_form_and_explains_mistakes():

@@ -2,8 +2,12 @@
 
 import numpy as np
 
-from vaebook.exercises import (check_free_bits_kl, check_predicted_active_units, free_bits_kl_reference,
-                               predicted_active_units_reference)
+from vaebook.exercises import (
+    check_free_bits_kl,
+    check_predicted_active_units,
+    free_bits_kl_reference,
+    predicted_active_units_reference,
+)
 
 
 def test_active_units_correct_solutions_pass():
@@ -14,9 +18,9 @@ def test_active_units_correct_solutions_pass():
 def test_active_units_mistakes_are_explained():
     report = check_predicted_active_units(lambda lam, s, d: min(d, int(np.sum(lam > s))))
     assert not report and "σ²" in str(report)
-    report = check_predicted_active_units(lambda lam, s, d: int(np.sum(lam > s ** 2)))
+    report = check_predicted_active_units(lambda lam, s, d: int(np.sum(lam > s**2)))
     assert not report and "at most d" in str(report)
-    report = check_predicted_active_units(lambda lam, s, d: lam > s ** 2)
+    report = check_predicted_active_units(lambda lam, s, d: lam > s**2)
     assert not report and "one number" in str(report)
 
 
@@ -36,13 +40,14 @@ def test_free_bits_correct_solutions_pass():
 
     def with_keras(mean, log_var, lam):
         from vaebook.losses import free_bits_kl
+
         return free_bits_kl(mean.astype("float32"), log_var.astype("float32"), lam)
 
     assert check_free_bits_kl(with_keras)
 
 
 def _per(m, v):
-    return 0.5 * (np.exp(v) + m ** 2 - 1 - v)
+    return 0.5 * (np.exp(v) + m**2 - 1 - v)
 
 
 def test_free_bits_mistakes_are_explained():

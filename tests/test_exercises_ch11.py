@@ -13,11 +13,11 @@ def _recall(labels, scores, alpha):
 
 def test_recall_correct_numpy_and_keras():
     assert check_recall_at_false_positive_rate(_recall)
-    assert check_recall_at_false_positive_rate(lambda l, s, a: keras.ops.convert_to_tensor(_recall(l, s, a)))
+    assert check_recall_at_false_positive_rate(lambda labels, s, a: keras.ops.convert_to_tensor(_recall(labels, s, a)))
 
 
 def test_recall_typical_mistakes():
-    text = str(check_recall_at_false_positive_rate(lambda l, s, a: 100 * _recall(l, s, a)))
+    text = str(check_recall_at_false_positive_rate(lambda labels, s, a: 100 * _recall(labels, s, a)))
     assert "not a percentage" in text
 
     def greater_equal(labels, scores, alpha):
@@ -26,7 +26,7 @@ def test_recall_typical_mistakes():
 
     assert "strictly above" in str(check_recall_at_false_positive_rate(greater_equal))
 
-    def all_scores_quantile(labels, scores, alpha):           # threshold from every score, not the normals only
+    def all_scores_quantile(labels, scores, alpha):  # threshold from every score, not the normals only
         return float(np.mean(scores[labels == 1] > np.quantile(scores, 1 - alpha)))
 
     assert not check_recall_at_false_positive_rate(all_scores_quantile)
@@ -38,10 +38,10 @@ def test_recall_survives_broken_code():
 
     report = check_recall_at_false_positive_rate(broken)
     assert not report and "NotImplementedError" in str(report)
-    assert "returned None" in str(check_recall_at_false_positive_rate(lambda l, s, a: None))
-    assert "one number" in str(check_recall_at_false_positive_rate(lambda l, s, a: s))
-    assert "NaN" in str(check_recall_at_false_positive_rate(lambda l, s, a: float("nan")))
-    assert not check_recall_at_false_positive_rate(lambda l, s, a: "high")
+    assert "returned None" in str(check_recall_at_false_positive_rate(lambda labels, s, a: None))
+    assert "one number" in str(check_recall_at_false_positive_rate(lambda labels, s, a: s))
+    assert "NaN" in str(check_recall_at_false_positive_rate(lambda labels, s, a: float("nan")))
+    assert not check_recall_at_false_positive_rate(lambda labels, s, a: "high")
 
 
 def _multiply(a, b):

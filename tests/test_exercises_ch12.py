@@ -28,9 +28,14 @@ def test_energy_distance_mistakes_are_named():
     cases = {
         "take the square root": lambda x, y: 2 * dist(x, y) - dist(x, x) - dist(y, y),
         "counts twice": lambda x, y: np.sqrt(max(dist(x, y) - dist(x, x) - dist(y, y), 0)),
-        "not squared distances": lambda x, y: np.sqrt(max(2 * ((x[:, None] - y[None]) ** 2).sum(-1).mean()
-                                                          - ((x[:, None] - x[None]) ** 2).sum(-1).mean()
-                                                          - ((y[:, None] - y[None]) ** 2).sum(-1).mean(), 0)),
+        "not squared distances": lambda x, y: np.sqrt(
+            max(
+                2 * ((x[:, None] - y[None]) ** 2).sum(-1).mean()
+                - ((x[:, None] - x[None]) ** 2).sum(-1).mean()
+                - ((y[:, None] - y[None]) ** 2).sum(-1).mean(),
+                0,
+            )
+        ),
         "do not add them": lambda x, y: np.sqrt(2 * dist(x, y) + dist(x, x) + dist(y, y)),
     }
     for message, fn in cases.items():
@@ -39,7 +44,7 @@ def test_energy_distance_mistakes_are_named():
 
 
 def test_energy_distance_junk_is_explained():
-    report = check_energy_distance(lambda x, y: undefined_name)
+    report = check_energy_distance(lambda x, y: undefined_name)  # noqa: F821 (a NameError on purpose)
     assert not report and "NameError" in str(report)
 
     def forgot_return(x, y):
@@ -83,8 +88,7 @@ def test_forward_diffusion_mistakes_are_named():
         ab = np.cumprod(1 - b)[t][:, None]
         return ab * x0 + (1 - ab) * eps
 
-    cases = {"not the single step's": single_step, "up to and including": off_by_one,
-             "square roots": no_sqrt}
+    cases = {"not the single step's": single_step, "up to and including": off_by_one, "square roots": no_sqrt}
     for message, fn in cases.items():
         report = check_forward_diffusion(fn)
         assert not report and message in str(report), (message, str(report))

@@ -58,7 +58,7 @@ def test_each_player_gets_the_gradient_of_its_own_loss():
 
     def d_loss():  # written out independently of GAN.compute_loss
         fake = ops.stop_gradient(gan.generator(z))
-        return (ops.mean(ops.softplus(-gan.discriminator(x))) + ops.mean(ops.softplus(gan.discriminator(fake))))
+        return ops.mean(ops.softplus(-gan.discriminator(x))) + ops.mean(ops.softplus(gan.discriminator(fake)))
 
     def g_loss():
         return ops.mean(ops.softplus(-gan.discriminator(gan.generator(z))))

@@ -119,6 +119,7 @@ def test_conditional_models_get_their_labels():
 
 # --- importance_log_weights: the same weights as importance_sampled_log_likelihood, as one backend computation --
 
+
 def _tiny_vae():
     from vaebook.models import build_mnist_mlp_vae
 

@@ -20,8 +20,15 @@ def _small(num_residual_blocks=1, first_kernel_size=3, **kwargs):
     encoder = keras.Model(x, [keras.layers.Dense(LATENT)(h), keras.layers.Dense(LATENT)(h)])
     z = keras.Input((LATENT,))
     conditioner = keras.Model(z, keras.layers.Reshape((H, W, 4))(keras.layers.Dense(H * W * 4)(z)))
-    return PixelCNNVAE(encoder, conditioner, filters=8, num_residual_blocks=num_residual_blocks,
-                       first_kernel_size=first_kernel_size, seed=0, **kwargs)
+    return PixelCNNVAE(
+        encoder,
+        conditioner,
+        filters=8,
+        num_residual_blocks=num_residual_blocks,
+        first_kernel_size=first_kernel_size,
+        seed=0,
+        **kwargs,
+    )
 
 
 def _images(n=16, seed=0):
@@ -38,9 +45,9 @@ def test_decoder_is_causal():
         changed_x = x.copy()
         changed_x[:, p // W, p % W] = 1 - changed_x[:, p // W, p % W]
         changed = np.abs(ops.convert_to_numpy(model.pixel_logits(changed_x, condition))[..., 0] - base) > 1e-6
-        assert not changed[:, order <= p].any()          # no pixel sees itself or a later one
+        assert not changed[:, order <= p].any()  # no pixel sees itself or a later one
         if p == 0:
-            assert changed[:, order > p].any()           # ...but later pixels do see it
+            assert changed[:, order > p].any()  # ...but later pixels do see it
 
 
 def test_log_likelihood_and_loss_agree_with_their_definitions():

@@ -30,8 +30,8 @@ def test_mmd_matches_the_gaussian_closed_form():
     s, h, d, m = 1.0, 1.0, 2, np.array([1.0, 0.5])
     x = rng.normal(size=(3000, d)) * s
     y = rng.normal(size=(3000, d)) * s + m
-    c = (h ** 2 / (h ** 2 + 2 * s ** 2)) ** (d / 2)
-    expected = 2 * c * (1 - np.exp(-m @ m / (2 * (h ** 2 + 2 * s ** 2))))
+    c = (h**2 / (h**2 + 2 * s**2)) ** (d / 2)
+    expected = 2 * c * (1 - np.exp(-m @ m / (2 * (h**2 + 2 * s**2))))
     # the V-statistic adds about 2 (1 - c) / n of bias; 3000 points keep it below the tolerance
     assert mmd(x, y, bandwidth=h) == pytest.approx(expected, rel=0.1)
     assert mmd(x, x, bandwidth=h) == pytest.approx(0.0, abs=1e-9)
@@ -51,7 +51,7 @@ def test_mode_scores_on_a_constructed_example():
 def test_the_ring_data_scores_as_expected():
     x, modes = data.make_ring_of_gaussians(4000, radius=2.0, std=0.1, seed=0)
     centers = data.ring_centers(radius=2.0)
-    assert fraction_near(x, centers, radius=0.3) > 0.98      # 3 sigma in 2-D holds 1 - exp(-4.5) = 98.9%
+    assert fraction_near(x, centers, radius=0.3) > 0.98  # 3 sigma in 2-D holds 1 - exp(-4.5) = 98.9%
     assert modes_covered(x, centers, radius=0.3) == 8
     assert modes_covered(x[modes < 3], centers, radius=0.3) == 3
 

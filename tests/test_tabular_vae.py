@@ -35,7 +35,7 @@ def test_loss_is_the_masked_negative_elbo_by_hand():
         if not np.isnan(x[n, 2]):
             log_softmax = logits[n] - np.log(np.sum(np.exp(logits[n])))
             nll[n] -= log_softmax[int(x[n, 2])]
-    kl = -0.5 * np.sum(1 + log_var - mean ** 2 - np.exp(log_var), axis=1)
+    kl = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=1)
     loss = keras.ops.convert_to_numpy(vae.compute_loss(x=x, y_pred=out))
     np.testing.assert_allclose(loss, np.mean(nll + kl), rtol=1e-4)
     # log_likelihood (the metrics interface) is the same density at a given z
@@ -51,7 +51,7 @@ def test_missing_entries_do_not_change_the_encoder_input_of_what_is_observed():
     b[:, 0] = np.nan
     np.testing.assert_allclose(vae.encode(a)[0], vae.encode(b)[0])
     c = x.copy()
-    c[:, 0] = 0.0                              # a value of 0 is not the same as "missing": the indicator differs
+    c[:, 0] = 0.0  # a value of 0 is not the same as "missing": the indicator differs
     assert not np.allclose(vae.encode(c)[0], vae.encode(a)[0])
 
 
@@ -67,12 +67,12 @@ def test_fit_learns_and_imputes_the_category():
     hidden[:, 2] = np.nan
     filled = vae.impute(hidden)
     assert not np.isnan(filled).any()
-    np.testing.assert_array_equal(filled[:, :2], test[:, :2])      # observed entries untouched
-    assert np.mean(filled[:, 2] == test[:, 2]) > 0.8                 # the class is recoverable from the numbers
+    np.testing.assert_array_equal(filled[:, :2], test[:, :2])  # observed entries untouched
+    assert np.mean(filled[:, 2] == test[:, 2]) > 0.8  # the class is recoverable from the numbers
     ll = metrics.importance_sampled_log_likelihood(vae, test, num_samples=50)
     elbo = metrics.elbo(vae, test, num_samples=50)
     assert ll.shape == elbo.shape == (60,)
-    assert np.mean(ll) > np.mean(elbo)               # the importance-sampled bound is the tighter one
+    assert np.mean(ll) > np.mean(elbo)  # the importance-sampled bound is the tighter one
 
 
 def test_keras_round_trip(tmp_path):
@@ -87,14 +87,17 @@ def test_keras_round_trip(tmp_path):
     np.testing.assert_allclose(loaded.encode(x)[0], before, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(num_numeric=-1), "num_numeric"),
-    (dict(num_numeric=2, categories=[1]), "categories"),
-    (dict(num_numeric=0), "at least one column"),
-    (dict(num_numeric=2, latent_dim=0), "latent_dim"),
-    (dict(num_numeric=2, mask_rate=1.0), "mask_rate"),
-    (dict(num_numeric=2, beta=-1.0), "beta"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(num_numeric=-1), "num_numeric"),
+        (dict(num_numeric=2, categories=[1]), "categories"),
+        (dict(num_numeric=0), "at least one column"),
+        (dict(num_numeric=2, latent_dim=0), "latent_dim"),
+        (dict(num_numeric=2, mask_rate=1.0), "mask_rate"),
+        (dict(num_numeric=2, beta=-1.0), "beta"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TabularVAE(**kwargs)

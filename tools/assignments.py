@@ -48,10 +48,14 @@ from notebooks import cell_source, toc_files  # noqa: E402
 DEFAULT_OUT = ROOT / "_build" / "assignments"
 BOOTSTRAP_FIRST_LINE = "# Set-up: in Colab, install vaebook"
 HIDDEN_TAG = "remove-cell"
-EXERCISE_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                         re.MULTILINE | re.DOTALL)
-SOLUTION_RE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}[ \t]*(?P<label>\S+)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                         re.MULTILINE | re.DOTALL)
+EXERCISE_RE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+SOLUTION_RE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{solution\}[ \t]*(?P<label>\S+)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 POINTS_RE = re.compile(r"\((?:auto)?graded(?:\s*,\s*(?P<points>\d+(?:\.\d+)?)\s*points?)?\)", re.IGNORECASE)
 LABEL_RE = re.compile(r"^:label:\s*(\S+)", re.MULTILINE)
 DEFAULT_POINTS = 1
@@ -85,8 +89,9 @@ def chapter_notebooks(root: Path = ROOT) -> list[Path]:
 def find_bootstrap(cells: list[dict]) -> int:
     """Index of the bootstrap cell (by id 'bootstrap' or by its first line); ValueError if there is none."""
     for i, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and (cell.get("id") == "bootstrap"
-                                            or cell_source(cell).lstrip().startswith(BOOTSTRAP_FIRST_LINE)):
+        if cell["cell_type"] == "code" and (
+            cell.get("id") == "bootstrap" or cell_source(cell).lstrip().startswith(BOOTSTRAP_FIRST_LINE)
+        ):
             return i
     raise ValueError("no bootstrap cell (id 'bootstrap' or first line '# Set-up: in Colab, install vaebook')")
 
@@ -118,8 +123,12 @@ def solution_texts(cells: list[dict]) -> dict[str, str]:
 
 def solution_code(body: str) -> str:
     """The code block of a solution (fenced or indented) that defines a function; '' if there is none."""
-    blocks = [m.group(1) for m in re.finditer(r"^```+\s*(?:\{code-block\}|\{code\})?\s*python[^\n]*\n(.*?)^```+\s*$",
-                                              body, re.MULTILINE | re.DOTALL)]
+    blocks = [
+        m.group(1)
+        for m in re.finditer(
+            r"^```+\s*(?:\{code-block\}|\{code\})?\s*python[^\n]*\n(.*?)^```+\s*$", body, re.MULTILINE | re.DOTALL
+        )
+    ]
     block: list[str] = []
     for line in body.splitlines() + ["<end>"]:  # a non-code line that closes a final block
         if line.startswith("    ") or (block and not line.strip()):
@@ -157,8 +166,11 @@ def parse_exercises(nb: dict) -> list[Exercise]:
             points = POINTS_RE.search(ex.title)
             meta_points = cell.get("metadata", {}).get("vaebook", {}).get("points")
             ex.graded, ex.check, ex.function, ex.answer_cell = True, call[0], call[1], i
-            ex.points = float(points.group("points")) if points and points.group("points") else (
-                float(meta_points) if meta_points is not None else DEFAULT_POINTS)
+            ex.points = (
+                float(points.group("points"))
+                if points and points.group("points")
+                else (float(meta_points) if meta_points is not None else DEFAULT_POINTS)
+            )
             ex.solution_code = solution_code(solutions.get(ex.label, ""))
     return exercises
 
@@ -184,7 +196,7 @@ def _answer_cell_source(ex: Exercise, skeleton: str) -> str:
     lines = skeleton.split("\n")
     if defs:
         start = min([defs[0].lineno] + [d.lineno for d in defs[0].decorator_list]) - 1
-        before, prompt, after = lines[:start], lines[start:defs[0].end_lineno], lines[defs[0].end_lineno:]
+        before, prompt, after = lines[:start], lines[start : defs[0].end_lineno], lines[defs[0].end_lineno :]
     else:  # the function is defined elsewhere (e.g. an earlier cell): the solution is added before the check
         before, prompt, after = [], [], lines
     quote = "'''" if '"""' in "\n".join(prompt) else '"""'
@@ -253,7 +265,7 @@ def master_notebook(nb: dict, name: str) -> dict:
             # A question block starts at the graded exercise's directive (text before it stays outside).
             ex = question_start[i][-1]
             start = [m for m in EXERCISE_RE.finditer(source) if LABEL_RE.search(m.group("body")).group(1) == ex.label]
-            head, tail = source[:start[0].start()], source[start[0].start():]
+            head, tail = source[: start[0].start()], source[start[0].start() :]
             if strip_solutions(head):
                 cells.append(_md(strip_solutions(head)))
             cells.append(_raw(f"# BEGIN QUESTION\nname: {ex.question}\npoints: {ex.points:g}\ncheck_cell: false"))
@@ -269,9 +281,21 @@ def master_notebook(nb: dict, name: str) -> dict:
             if ex.cell not in question_start or question_start[ex.cell][-1] is not ex:
                 raise ValueError(f"exercise {ex.label}: its answer cell must follow its directive's markdown cell")
             cell["source"] = _answer_cell_source(ex, source)
-            cells += [_raw("# BEGIN SOLUTION"), cell, _raw("# END SOLUTION"), _raw("# BEGIN TESTS"), {"cell_type": "code", "execution_count": None, "metadata": {},
-                                                    "outputs": [], "source": _test_cell_source(ex)},
-                      _raw("# END TESTS"), _raw("# END QUESTION")]
+            cells += [
+                _raw("# BEGIN SOLUTION"),
+                cell,
+                _raw("# END SOLUTION"),
+                _raw("# BEGIN TESTS"),
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "metadata": {},
+                    "outputs": [],
+                    "source": _test_cell_source(ex),
+                },
+                _raw("# END TESTS"),
+                _raw("# END QUESTION"),
+            ]
             continue
         cells.append(cell)
     master = copy.deepcopy(nb)
@@ -298,8 +322,12 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
         master.write_text(json.dumps(master_notebook(nb, name), indent=1, ensure_ascii=False))
         dist = out / name
         shutil.rmtree(dist, ignore_errors=True)
-        result = subprocess.run([sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master), str(dist)],
-                                capture_output=True, text=True, cwd=work)
+        result = subprocess.run(
+            [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master), str(dist)],
+            capture_output=True,
+            text=True,
+            cwd=work,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"otter assign failed for {path.name}:\n{result.stdout}\n{result.stderr}")
         student = dist / "student" / f"{name}.ipynb"
@@ -307,10 +335,16 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
         (out / "student").mkdir(exist_ok=True)
         shutil.copy(student, out / "student" / f"{name}.ipynb")
         graded = [ex for ex in exercises if ex.graded]
-        rows.append({"chapter": name, "exercises": len(exercises), "graded": len(graded),
-                     "points": sum(ex.points for ex in graded),
-                     "questions": {ex.question: ex.points for ex in graded},
-                     "autograder": str(next((dist / "autograder").glob("*.zip")).relative_to(out))})
+        rows.append(
+            {
+                "chapter": name,
+                "exercises": len(exercises),
+                "graded": len(graded),
+                "points": sum(ex.points for ex in graded),
+                "questions": {ex.question: ex.points for ex in graded},
+                "autograder": str(next((dist / "autograder").glob("*.zip")).relative_to(out)),
+            }
+        )
     (out / "assignments.json").write_text(json.dumps(rows, indent=1))
     _write_index(out, rows, colab_base)
     return rows
@@ -324,10 +358,18 @@ def _tidy_student(path: Path) -> None:
 
 
 def _write_index(out: Path, rows: list[dict], colab_base: str) -> None:
-    lines = ["# Assignments", "", "| Chapter | Exercises | Graded | Points | Student notebook |", "|---|---|---|---|---|"]
+    lines = [
+        "# Assignments",
+        "",
+        "| Chapter | Exercises | Graded | Points | Student notebook |",
+        "|---|---|---|---|---|",
+    ]
     for row in rows:
-        link = (f"[Open in Colab]({colab_base.rstrip('/')}/{row['chapter']}.ipynb)" if colab_base
-                else f"student/{row['chapter']}.ipynb")
+        link = (
+            f"[Open in Colab]({colab_base.rstrip('/')}/{row['chapter']}.ipynb)"
+            if colab_base
+            else f"student/{row['chapter']}.ipynb"
+        )
         lines.append(f"| {row['chapter']} | {row['exercises']} | {row['graded']} | {row['points']:g} | {link} |")
     (out / "README.md").write_text("\n".join(lines) + "\n")
 
@@ -368,22 +410,46 @@ def _assignment_of(nb: dict, path: Path, known: list[str]) -> str | None:
     return next((k for k in known if path.stem.startswith(k) or k in path.stem), None)
 
 
-def grade_one(submission: Path, autograder_zip: Path, cell_limit: float, timeout: float,
-              env: dict | None = None) -> dict:
+def grade_one(
+    submission: Path, autograder_zip: Path, cell_limit: float, timeout: float, env: dict | None = None
+) -> dict:
     """Grade one notebook with `otter run`; {question: (score, max, message)} plus '_error' when grading failed."""
     with tempfile.TemporaryDirectory(prefix="vaebook-grade-") as tmp:
         nb = json.loads(submission.read_text())
-        nb["cells"].insert(0, {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                               "source": CELL_LIMIT_SOURCE.format(limit=cell_limit)})
+        nb["cells"].insert(
+            0,
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": CELL_LIMIT_SOURCE.format(limit=cell_limit),
+            },
+        )
         for cell in nb["cells"]:
             cell.pop("id", None)
         nb["nbformat_minor"] = 4
         copy_path = Path(tmp) / submission.name
         copy_path.write_text(json.dumps(nb))
         try:
-            result = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(autograder_zip), "-o", tmp,
-                                     "--no-logo", str(copy_path)], capture_output=True, text=True,
-                                    timeout=timeout, env=env)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "otter",
+                    "run",
+                    "-a",
+                    str(autograder_zip),
+                    "-o",
+                    tmp,
+                    "--no-logo",
+                    str(copy_path),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+            )
         except subprocess.TimeoutExpired:
             return {"_error": f"grading took longer than {timeout:g} s and was stopped"}
         results_path = Path(tmp) / "results.json"
@@ -392,13 +458,23 @@ def grade_one(submission: Path, autograder_zip: Path, cell_limit: float, timeout
         results = json.loads(results_path.read_text())
     out = {}
     for test in results.get("tests", []):
-        out[test["name"]] = (float(test.get("score", 0)), float(test.get("max_score", 0)),
-                             test.get("output", "").strip())
+        out[test["name"]] = (
+            float(test.get("score", 0)),
+            float(test.get("max_score", 0)),
+            test.get("output", "").strip(),
+        )
     return out
 
 
-def grade(submissions: Path, assignments: Path, out_csv: Path, cell_limit: float = 300, timeout: float = 3600,
-          profile: str = "smoke", check_limit: float = 20) -> list[dict]:
+def grade(
+    submissions: Path,
+    assignments: Path,
+    out_csv: Path,
+    cell_limit: float = 300,
+    timeout: float = 3600,
+    profile: str = "smoke",
+    check_limit: float = 20,
+) -> list[dict]:
     """Grade every notebook under ``submissions``; write a CSV (one row per student) and feedback files."""
     submissions, assignments, out_csv = Path(submissions).resolve(), Path(assignments).resolve(), Path(out_csv)
     index = {row["chapter"]: row for row in json.loads((assignments / "assignments.json").read_text())}
@@ -412,8 +488,15 @@ def grade(submissions: Path, assignments: Path, out_csv: Path, cell_limit: float
         chapter = _assignment_of(nb, path, list(index))
         student = path.relative_to(submissions).with_suffix("").as_posix().replace("/", "_")
         if chapter is None:
-            rows.append({"student": student, "chapter": "", "total": 0, "max": 0,
-                         "error": "not a notebook of a known assignment"})
+            rows.append(
+                {
+                    "student": student,
+                    "chapter": "",
+                    "total": 0,
+                    "max": 0,
+                    "error": "not a notebook of a known assignment",
+                }
+            )
             continue
         row_questions = index[chapter]["questions"]
         for q in row_questions:
@@ -457,8 +540,12 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="student notebooks and otter autograders for every chapter")
     b.add_argument("chapters", nargs="*", type=Path)
     b.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    b.add_argument("--colab-base", default="", help="URL of the folder that will hold the student notebooks, e.g. "
-                   "https://colab.research.google.com/github/ORG/REPO/blob/main/student")
+    b.add_argument(
+        "--colab-base",
+        default="",
+        help="URL of the folder that will hold the student notebooks, e.g. "
+        "https://colab.research.google.com/github/ORG/REPO/blob/main/student",
+    )
     g = sub.add_parser("grade", help="a CSV of points per exercise and student")
     g.add_argument("submissions", type=Path)
     g.add_argument("--assignments", type=Path, default=DEFAULT_OUT)
@@ -475,8 +562,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row['chapter']}: {row['exercises']} exercises, {row['graded']} graded, {row['points']:g} points")
         print(f"Student notebooks in {args.out / 'student'}; autograders in {args.out}/<chapter>/autograder")
     elif args.command == "grade":
-        rows = grade(args.submissions, args.assignments, args.out, args.cell_limit, args.timeout,
-                     args.profile, args.check_limit)
+        rows = grade(
+            args.submissions, args.assignments, args.out, args.cell_limit, args.timeout, args.profile, args.check_limit
+        )
         print(f"{len(rows)} submissions graded: {args.out}")
     else:
         print(table(chapter_notebooks()))

@@ -6,7 +6,8 @@ if "google.colab" in sys.modules:  # pip keeps what Colab ships (no upgrades, no
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "vaebook @ git+{repository_url}@{branch}"], check=True
+        [sys.executable, "-m", "pip", "install", "-q", "vaebook @ git+{repository_url}@{branch}"],
+        check=True,
     )
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # only if unset: KERAS_BACKEND=jax works too
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # TensorFlow's C++ logging to stderr: errors only

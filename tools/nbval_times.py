@@ -30,8 +30,10 @@ def main(argv: list[str]) -> int:
     print("| notebook | cells | failed | seconds |\n|---|---|---|---|")
     for name, (n, failed, s) in times.items():
         print(f"| {name} | {n} | {failed} | {s:.0f} |")
-    print(f"| **all** | {sum(t[0] for t in times.values())} | {sum(t[1] for t in times.values())} | "
-          f"{sum(t[2] for t in times.values()):.0f} |")
+    print(
+        f"| **all** | {sum(t[0] for t in times.values())} | {sum(t[1] for t in times.values())} | "
+        f"{sum(t[2] for t in times.values()):.0f} |"
+    )
     return 0
 
 

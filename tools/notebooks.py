@@ -55,17 +55,21 @@ def bootstrap_source(config_path: Path = ROOT / "_config.yml", environment: dict
     variables that must exist before the backend is imported (``XLA_FLAGS``), and a reader's own setting still wins.
     """
     text = config_path.read_text()
-    source = BOOTSTRAP_TEMPLATE.read_text().format(
-        repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch")
-    ).rstrip("\n")
+    source = (
+        BOOTSTRAP_TEMPLATE.read_text()
+        .format(repository_url=_yaml_value(text, "repository", "url"), branch=_yaml_value(text, "repository", "branch"))
+        .rstrip("\n")
+    )
     if not environment:
         return source
     lines = source.splitlines()
     anchor = next((i for i, line in enumerate(lines) if line.startswith(BACKEND_LINE)), None)
     if anchor is None:
         raise ValueError(f"tools/bootstrap_cell.py has no line starting with {BACKEND_LINE!r}")
-    extra = [f"os.environ.setdefault({json.dumps(k)}, {json.dumps(v)})  # this notebook's default "
-             "(metadata vaebook.environment)" for k, v in environment.items()]
+    extra = [
+        f"os.environ.setdefault({json.dumps(k)}, {json.dumps(v)})  # metadata vaebook.environment"
+        for k, v in environment.items()
+    ]
     return "\n".join(lines[:anchor] + extra + lines[anchor:])
 
 
@@ -77,9 +81,11 @@ def notebook_environment(nb: dict) -> dict[str, str]:
     """
     environment = nb.get("metadata", {}).get("vaebook", {}).get("environment", {})
     if not isinstance(environment, dict) or not all(
-            isinstance(k, str) and ENV_NAME_RE.fullmatch(k) and isinstance(v, str) for k, v in environment.items()):
-        raise ValueError("metadata.vaebook.environment must map variable names (A-Z, 0-9, _) to strings; "
-                         f"got {environment!r}")
+        isinstance(k, str) and ENV_NAME_RE.fullmatch(k) and isinstance(v, str) for k, v in environment.items()
+    ):
+        raise ValueError(
+            f"metadata.vaebook.environment must map variable names (A-Z, 0-9, _) to strings; got {environment!r}"
+        )
     return environment
 
 
@@ -102,7 +108,8 @@ def _is_title_cell(cell: dict) -> bool:
 
 def _is_bootstrap_cell(cell: dict) -> bool:
     return cell.get("cell_type") == "code" and (
-        cell.get("id") == BOOTSTRAP_ID or all(m in cell_source(cell) for m in BOOTSTRAP_MARKERS))
+        cell.get("id") == BOOTSTRAP_ID or all(m in cell_source(cell) for m in BOOTSTRAP_MARKERS)
+    )
 
 
 def check_notebook(path: Path, bootstrap: str | None = None, config_path: Path = ROOT / "_config.yml") -> list[str]:
@@ -126,23 +133,32 @@ def check_notebook(path: Path, bootstrap: str | None = None, config_path: Path =
             environment = {}
         if environment:
             bootstrap = bootstrap_source(config_path, environment)
-    with_output = [i for i, c in enumerate(cells)
-                   if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    with_output = [
+        i
+        for i, c in enumerate(cells)
+        if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
     if with_output:
         problems.append(f"{path}: outputs are not stripped (cells {with_output[:5]}); run tools/notebooks.py strip")
     if not _is_title_cell(cells[0] if cells else {}):
         problems.append(f"{path}: the first cell must be the chapter's title (a markdown cell starting with '# ')")
     bootstrap_at = [i for i, c in enumerate(cells[:2]) if _is_bootstrap_cell(c)]
     if bootstrap_at != [1]:
-        problems.append(f"{path}: the second cell must be the bootstrap code cell, right after the title cell; "
-                        f"run tools/notebooks.py sync")
+        problems.append(
+            f"{path}: the second cell must be the bootstrap code cell, right after the title cell; "
+            f"run tools/notebooks.py sync"
+        )
     else:
         second = cells[1]
         if bootstrap is not None and cell_source(second).rstrip("\n") != bootstrap:
-            problems.append(f"{path}: the bootstrap cell differs from tools/bootstrap_cell.py; run tools/notebooks.py sync")
+            problems.append(
+                f"{path}: the bootstrap cell differs from tools/bootstrap_cell.py; run tools/notebooks.py sync"
+            )
         if HIDE_TAG not in second.get("metadata", {}).get("tags", []):
-            problems.append(f"{path}: the bootstrap cell needs the tag '{HIDE_TAG}' (input and output collapsed on "
-                            f"the site); run tools/notebooks.py sync")
+            problems.append(
+                f"{path}: the bootstrap cell needs the tag '{HIDE_TAG}' (input and output collapsed on "
+                f"the site); run tools/notebooks.py sync"
+            )
     checks = [c for c in code if CHECK_TAG in c.get("metadata", {}).get("tags", [])]
     if not checks:
         problems.append(f"{path}: no hidden check cell (a code cell tagged '{CHECK_TAG}')")
@@ -204,9 +220,14 @@ def sync(path: Path) -> bool:
     text = path.read_text()
     nb = json.loads(text)
     cells = nb.setdefault("cells", [])
-    bootstrap = {"cell_type": "code", "execution_count": None, "id": BOOTSTRAP_ID,
-                 "metadata": {"tags": [HIDE_TAG]}, "outputs": [],
-                 "source": bootstrap_source(environment=notebook_environment(nb)).splitlines(keepends=True)}
+    bootstrap = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": BOOTSTRAP_ID,
+        "metadata": {"tags": [HIDE_TAG]},
+        "outputs": [],
+        "source": bootstrap_source(environment=notebook_environment(nb)).splitlines(keepends=True),
+    }
     old = [i for i, c in enumerate(cells[:2]) if _is_bootstrap_cell(c)]
     for i in reversed(old):
         del cells[i]

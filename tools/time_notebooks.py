@@ -52,11 +52,13 @@ def tiled_mnist_home(directory: Path) -> Path:
     (x_train, y_train), (x_test, y_test) = splits["train"], splits["test"]
     reps_train, reps_test = -(-60000 // len(x_train)), -(-10000 // len(x_test))
     (directory / "datasets").mkdir(parents=True, exist_ok=True)
-    np.savez(directory / "datasets" / "mnist.npz",
-             x_train=np.tile(np.rint(x_train).astype(np.uint8), (reps_train, 1, 1))[:60000],
-             y_train=np.tile(y_train, reps_train)[:60000],
-             x_test=np.tile(np.rint(x_test).astype(np.uint8), (reps_test, 1, 1))[:10000],
-             y_test=np.tile(y_test, reps_test)[:10000])
+    np.savez(
+        directory / "datasets" / "mnist.npz",
+        x_train=np.tile(np.rint(x_train).astype(np.uint8), (reps_train, 1, 1))[:60000],
+        y_train=np.tile(y_train, reps_train)[:60000],
+        x_test=np.tile(np.rint(x_test).astype(np.uint8), (reps_test, 1, 1))[:10000],
+        y_test=np.tile(y_test, reps_test)[:10000],
+    )
     return directory
 
 

@@ -95,8 +95,9 @@ def _labels_and_scores(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray
     labels = np.asarray(labels)
     scores = np.asarray(scores, dtype=np.float64)
     if labels.ndim != 1 or scores.shape != labels.shape:
-        raise ValueError(f"labels and scores must be 1-D arrays of the same length; got shapes {labels.shape} "
-                         f"and {scores.shape}.")
+        raise ValueError(
+            f"labels and scores must be 1-D arrays of the same length; got shapes {labels.shape} and {scores.shape}."
+        )
     if not np.all(np.isin(labels, (0, 1))):
         raise ValueError("labels must be 0 (normal) or 1 (anomaly).")
     if not (np.any(labels == 0) and np.any(labels == 1)):
@@ -122,7 +123,7 @@ def recall_at_false_positive_rate(labels: Any, scores: Any, false_positive_rate:
     Returns:
         The recall (true-positive rate) in [0, 1].
 
-    Used in: chapter 11, sections "A real table: breast-cancer biopsies" and exercise "Recall at a fixed
+    Used in: chapter 11, section "A real table: breast-cancer biopsies"; chapter 11, exercise "Recall at a fixed
     false-positive rate".
     """
     labels, scores = _labels_and_scores(labels, scores)
@@ -131,7 +132,7 @@ def recall_at_false_positive_rate(labels: Any, scores: Any, false_positive_rate:
         raise ValueError(f"false_positive_rate must be in [0, 1); got {false_positive_rate!r}.")
     normal = np.sort(scores[~labels])[::-1]
     allowed = int(np.floor(alpha * len(normal) + 1e-9))
-    threshold = normal[allowed]                     # flag scores > threshold: at most `allowed` normals exceed it
+    threshold = normal[allowed]  # flag scores > threshold: at most `allowed` normals exceed it
     return float(np.mean(scores[labels] > threshold))
 
 

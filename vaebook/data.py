@@ -279,8 +279,8 @@ def load_iris() -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     )
 
 
-
 # ---- two-dimensional toy distributions (chapter 12) ---------------------------------------------------------
+
 
 def ring_centers(num_modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """The centres of a ring of Gaussians: ``num_modes`` points evenly spaced on a circle, the first at angle 0.
@@ -301,8 +301,9 @@ def ring_centers(num_modes: int = 8, radius: float = 2.0) -> np.ndarray:
     return (float(radius) * np.c_[np.cos(angles), np.sin(angles)]).astype(np.float32)
 
 
-def make_ring_of_gaussians(n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.1,
-                           seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_ring_of_gaussians(
+    n: int, num_modes: int = 8, radius: float = 2.0, std: float = 0.1, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points from an equal-weight mixture of isotropic Gaussians centred on a circle (:func:`ring_centers`).
 
     The standard test of mode coverage for generative models: every mode is easy, a model that misses some is
@@ -343,8 +344,6 @@ def make_two_moons(n: int, noise: float = 0.05, seed: int | None = 0) -> tuple[n
 
     Returns:
         ``(x, moon)``: float32 points of shape (n, 2) and the int64 moon (0 upper, 1 lower) of each.
-
-    Used in: chapter 12, exercise "Two moons, and fewer diffusion steps".
     """
     n = check_integer("n", n)
     if not float(noise) >= 0:
@@ -352,11 +351,11 @@ def make_two_moons(n: int, noise: float = 0.05, seed: int | None = 0) -> tuple[n
     rng = np.random.default_rng(seed)
     moon = rng.integers(0, 2, size=n)
     theta = rng.uniform(0.0, np.pi, size=n)
-    x = np.where(moon[:, None] == 0, np.c_[np.cos(theta), np.sin(theta)],
-                 np.c_[1.0 - np.cos(theta), 0.5 - np.sin(theta)])
+    x = np.where(
+        moon[:, None] == 0, np.c_[np.cos(theta), np.sin(theta)], np.c_[1.0 - np.cos(theta), 0.5 - np.sin(theta)]
+    )
     x = x + float(noise) * rng.standard_normal((n, 2))
     return x.astype(np.float32), moon.astype(np.int64)
-
 
 
 def load_breast_cancer() -> tuple[np.ndarray, np.ndarray, list[str]]:

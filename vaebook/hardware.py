@@ -49,8 +49,10 @@ def sigmoid(x: Any) -> np.ndarray:
 
 def _check_degree(degree: Any) -> int:
     if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1 or degree % 2 == 0:
-        raise ValueError(f"degree must be an odd positive integer (the sigmoid's Taylor series has only odd "
-                         f"powers besides the constant 1/2); got {degree!r}.")
+        raise ValueError(
+            f"degree must be an odd positive integer (the sigmoid's Taylor series has only odd "
+            f"powers besides the constant 1/2); got {degree!r}."
+        )
     return int(degree)
 
 
@@ -58,8 +60,6 @@ def sigmoid_derivative_polynomials(n: int) -> list[np.ndarray]:
     """Coefficients (lowest power first) of the polynomials P_0 … P_n with σ^(k)(x) = P_k(σ(x)).
 
     From σ' = σ(1 − σ) and the chain rule, P_{k+1}(s) = P_k'(s) · s(1 − s), starting at P_0(s) = s.
-
-    Used in: chapter 11, section "The sigmoid on a small chip".
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be an integer >= 0; got {n!r}.")
@@ -135,7 +135,7 @@ def taylor_remainder_bound(degree: int, radius: float, grid: int = 20001) -> flo
     crit = crit[np.abs(crit.imag) < 1e-12].real
     crit = crit[(crit >= s.min()) & (crit <= s.max())]
     peak = np.max(np.abs(P.polyval(np.r_[s, crit], poly)))
-    return float(peak * radius ** order / math.factorial(order))
+    return float(peak * radius**order / math.factorial(order))
 
 
 def hard_sigmoid(x: Any) -> np.ndarray:
@@ -145,10 +145,16 @@ def hard_sigmoid(x: Any) -> np.ndarray:
 
 
 def _check_format(total_bits: int, frac_bits: int) -> None:
-    if not (isinstance(total_bits, (int, np.integer)) and isinstance(frac_bits, (int, np.integer))
-            and 2 <= total_bits <= 32 and 0 <= frac_bits < total_bits):
-        raise ValueError(f"need 2 <= total_bits <= 32 and 0 <= frac_bits < total_bits; got total_bits="
-                         f"{total_bits!r}, frac_bits={frac_bits!r}.")
+    if not (
+        isinstance(total_bits, (int, np.integer))
+        and isinstance(frac_bits, (int, np.integer))
+        and 2 <= total_bits <= 32
+        and 0 <= frac_bits < total_bits
+    ):
+        raise ValueError(
+            f"need 2 <= total_bits <= 32 and 0 <= frac_bits < total_bits; got total_bits="
+            f"{total_bits!r}, frac_bits={frac_bits!r}."
+        )
 
 
 def _saturate(q: np.ndarray, total_bits: int) -> np.ndarray:
@@ -167,12 +173,12 @@ def to_fixed_point(x: Any, total_bits: int = 16, frac_bits: int = 12) -> np.ndar
     x = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise ValueError("to_fixed_point needs finite numbers.")
-    return _saturate(np.round(x * 2.0 ** frac_bits), total_bits)
+    return _saturate(np.round(x * 2.0**frac_bits), total_bits)
 
 
 def from_fixed_point(q: Any, frac_bits: int = 12) -> np.ndarray:
     """The real value q · 2^(−frac_bits) of stored fixed-point integers, float64."""
-    return np.asarray(q, dtype=np.float64) / 2.0 ** frac_bits
+    return np.asarray(q, dtype=np.float64) / 2.0**frac_bits
 
 
 def fixed_point_multiply(a: Any, b: Any, total_bits: int = 16, frac_bits: int = 12) -> np.ndarray:

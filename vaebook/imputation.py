@@ -17,8 +17,9 @@ import numpy as np
 __all__ = ["iterative_imputation", "masked_rmse", "center_square_mask"]
 
 
-def iterative_imputation(reconstruct: Callable[[np.ndarray], Any], x: Any, missing: Any, num_iterations: int = 10,
-                         initial: Any = 0.0) -> np.ndarray:
+def iterative_imputation(
+    reconstruct: Callable[[np.ndarray], Any], x: Any, missing: Any, num_iterations: int = 10, initial: Any = 0.0
+) -> np.ndarray:
     """Impute the entries of ``x`` where ``missing`` is True by repeating x ← reconstruct(x) on them.
 
     Args:
@@ -38,8 +39,9 @@ def iterative_imputation(reconstruct: Callable[[np.ndarray], Any], x: Any, missi
     x = np.asarray(x, dtype=np.float32)
     missing = np.asarray(missing)
     if missing.shape != x.shape or missing.dtype != bool:
-        raise ValueError(f"missing must be a boolean array of x's shape {x.shape}; got {missing.dtype} "
-                         f"{missing.shape}.")
+        raise ValueError(
+            f"missing must be a boolean array of x's shape {x.shape}; got {missing.dtype} {missing.shape}."
+        )
     if isinstance(num_iterations, bool) or not isinstance(num_iterations, (int, np.integer)) or num_iterations < 1:
         raise ValueError(f"num_iterations must be a positive integer; got {num_iterations!r}.")
     current = np.where(missing, np.broadcast_to(np.asarray(initial, np.float32), x.shape), x).astype(np.float32)
@@ -60,14 +62,17 @@ def masked_rmse(x_true: Any, x_filled: Any, missing: Any, axis: int | tuple | No
         axis: ``None`` for one number over all missing entries, or the axes to reduce (e.g. 0 for one RMSE per
             column of a table).
 
-    Used in: chapter 11, sections "Filling in missing pixels" and "A table with a categorical column".
+    Used in: chapter 11, section "Filling in missing pixels"; chapter 11, section "A table with a categorical
+    column".
     """
     x_true = np.asarray(x_true, dtype=np.float64)
     x_filled = np.asarray(x_filled, dtype=np.float64)
     missing = np.asarray(missing)
     if x_true.shape != x_filled.shape or missing.shape != x_true.shape:
-        raise ValueError(f"x_true, x_filled and missing must have one shape; got {x_true.shape}, "
-                         f"{x_filled.shape} and {missing.shape}.")
+        raise ValueError(
+            f"x_true, x_filled and missing must have one shape; got {x_true.shape}, "
+            f"{x_filled.shape} and {missing.shape}."
+        )
     if missing.dtype != bool or not missing.any():
         raise ValueError("missing must be a boolean array with at least one True entry.")
     sq = np.where(missing, (x_true - x_filled) ** 2, 0.0)
@@ -89,5 +94,5 @@ def center_square_mask(shape: tuple[int, ...], size: int, offset: tuple[int, int
     if top < 0 or left < 0 or top + size > h or left + size > w:
         raise ValueError(f"the square of size {size} at offset {offset} leaves the {h}x{w} image.")
     mask = np.zeros(shape, dtype=bool)
-    mask[:, top:top + size, left:left + size] = True
+    mask[:, top : top + size, left : left + size] = True
     return mask

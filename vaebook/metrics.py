@@ -222,8 +222,10 @@ def importance_log_weights(vae, x: Any, eps: Any):
     x = ops.convert_to_tensor(x, "float32")
     eps = ops.convert_to_tensor(eps, "float32")
     if len(eps.shape) != 3 or eps.shape[0] != x.shape[0] or eps.shape[2] != vae.latent_dim:
-        raise ValueError(f"eps must have shape (B, K, latent_dim) = ({x.shape[0]}, K, {vae.latent_dim}) for "
-                         f"x of shape {tuple(x.shape)}; got {tuple(eps.shape)}.")
+        raise ValueError(
+            f"eps must have shape (B, K, latent_dim) = ({x.shape[0]}, K, {vae.latent_dim}) for "
+            f"x of shape {tuple(x.shape)}; got {tuple(eps.shape)}."
+        )
     b, k, d = eps.shape
     mean, log_var = vae._split_encoder_output(vae.encoder(x, training=False))
     z = ops.reshape(mean[:, None, :] + ops.exp(0.5 * log_var)[:, None, :] * eps, (b * k, d))  # example-major
@@ -352,6 +354,8 @@ def classifier_score(classifier, images, batch_size: int = 256) -> float:
     marginal = probs.mean(axis=0, keepdims=True)
     kl = np.sum(probs * (np.log(probs) - np.log(marginal)), axis=1)
     return float(np.exp(kl.mean()))
+
+
 def latent_mutual_information(vae, x: Any, labels: Any = None, seed: int | None = 0) -> float:
     """Mutual information I_q(x; z) between the data and the code under the encoder, in nats.
 
@@ -386,11 +390,11 @@ def latent_mutual_information(vae, x: Any, labels: Any = None, seed: int | None 
     rng = np.random.default_rng(seed)
     z = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
     inv_var = np.exp(-log_var)
-    const = -0.5 * (mean.shape[1] * np.log(2 * np.pi) + log_var.sum(1))           # (N,) per component m
+    const = -0.5 * (mean.shape[1] * np.log(2 * np.pi) + log_var.sum(1))  # (N,) per component m
     log_own = const - 0.5 * np.sum((z - mean) ** 2 * inv_var, axis=1)
     log_mixture = np.empty(len(z))
-    for start in range(0, len(z), 256):                                           # rows n, all components m
-        zb = z[start:start + 256, None, :]
+    for start in range(0, len(z), 256):  # rows n, all components m
+        zb = z[start : start + 256, None, :]
         log_q = const[None, :] - 0.5 * np.sum((zb - mean[None]) ** 2 * inv_var[None], axis=2)
-        log_mixture[start:start + 256] = _np_log_mean_exp(log_q, axis=1)
+        log_mixture[start : start + 256] = log_mean_exp(log_q, axis=1)
     return float(np.mean(log_own - log_mixture))

@@ -39,11 +39,11 @@ def _pair(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def _mean_pairwise(a: np.ndarray, b: np.ndarray, fn, chunk: int = 1024) -> float:
     """Mean of fn(squared distance) over all pairs (a_i, b_j), in chunks of rows."""
-    b_sq = np.sum(b ** 2, axis=1)
+    b_sq = np.sum(b**2, axis=1)
     total = 0.0
     for s in range(0, len(a), chunk):
-        block = a[s:s + chunk]
-        d2 = np.sum(block ** 2, axis=1)[:, None] - 2 * block @ b.T + b_sq[None, :]
+        block = a[s : s + chunk]
+        d2 = np.sum(block**2, axis=1)[:, None] - 2 * block @ b.T + b_sq[None, :]
         total += float(np.sum(fn(np.maximum(d2, 0.0))))
     return total / (len(a) * len(b))
 
@@ -67,7 +67,7 @@ def energy_distance(x: Any, y: Any) -> float:
     Used in: chapter 12, section "Scoring samples".
     """
     x, y = _pair(x, y)
-    value = (2 * _mean_pairwise(x, y, np.sqrt) - _mean_pairwise(x, x, np.sqrt) - _mean_pairwise(y, y, np.sqrt))
+    value = 2 * _mean_pairwise(x, y, np.sqrt) - _mean_pairwise(x, x, np.sqrt) - _mean_pairwise(y, y, np.sqrt)
     return float(np.sqrt(max(value, 0.0)))
 
 
@@ -92,7 +92,10 @@ def mmd(x: Any, y: Any, bandwidth: float) -> float:
     if isinstance(bandwidth, bool) or not float(bandwidth) > 0:
         raise ValueError(f"bandwidth must be a positive number; got {bandwidth!r}.")
     gamma = 1.0 / (2.0 * float(bandwidth) ** 2)
-    kernel = lambda d2: np.exp(-gamma * d2)
+
+    def kernel(d2):
+        return np.exp(-gamma * d2)
+
     value = _mean_pairwise(x, x, kernel) + _mean_pairwise(y, y, kernel) - 2 * _mean_pairwise(x, y, kernel)
     return float(max(value, 0.0))
 
@@ -101,7 +104,7 @@ def _nearest(samples: Any, centers: Any, radius: float) -> tuple[np.ndarray, np.
     s, c = _pair(samples, centers)
     if isinstance(radius, bool) or not float(radius) > 0:
         raise ValueError(f"radius must be a positive number; got {radius!r}.")
-    d2 = np.sum(s ** 2, 1)[:, None] - 2 * s @ c.T + np.sum(c ** 2, 1)[None, :]
+    d2 = np.sum(s**2, 1)[:, None] - 2 * s @ c.T + np.sum(c**2, 1)[None, :]
     nearest = np.argmin(d2, axis=1)
     near = np.sqrt(np.maximum(d2[np.arange(len(s)), nearest], 0.0)) <= float(radius)
     return nearest, near
@@ -137,8 +140,6 @@ def mode_counts(samples: Any, centers: Any, radius: float) -> np.ndarray:
 
     Returns:
         int64 array of shape (K,).
-
-    Used in: chapter 12, section "Scoring samples".
     """
     nearest, near = _nearest(samples, centers, radius)
     return np.bincount(nearest[near], minlength=len(np.atleast_2d(centers))).astype(np.int64)

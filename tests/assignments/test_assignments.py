@@ -41,6 +41,7 @@ GRADED = [(path, ex) for path in CHAPTERS for ex in _graded(path)]
 
 # --- every chapter, without running notebooks ------------------------------------------------------------------
 
+
 def test_the_toc_lists_chapters():
     assert len(CHAPTERS) >= 9
 
@@ -53,7 +54,8 @@ def test_every_chapter_has_two_graded_exercises_that_show_their_points(path):
         shown = A.POINTS_RE.search(ex.title)
         assert shown and shown.group("points"), (
             f"{path.name}: the title of graded exercise {ex.label!r} must show its points, e.g. "
-            f"'{ex.title} (graded, 2 points)'")
+            f"'{ex.title} (graded, 2 points)'"
+        )
         assert ex.solution_code, f"{path.name}: the solution of {ex.label} has no code block defining a function"
 
 
@@ -99,8 +101,11 @@ def test_student_notebook_has_no_solutions_outputs_or_hidden_checks(built, path)
     cells = student["cells"]
     assert "{solution}" not in text and "BEGIN SOLUTION" not in text and "remove-cell" not in text
     for ex in _graded(path):
-        body = [line.strip() for line in ex.solution_code.splitlines()
-                if line.strip() and not line.strip().startswith("def ")]
+        body = [
+            line.strip()
+            for line in ex.solution_code.splitlines()
+            if line.strip() and not line.strip().startswith("def ")
+        ]
         leaked = [line for line in body if any(line in A.cell_source(c) for c in cells)]
         assert not leaked, f"{path.name}: solution lines of {ex.label} in the student notebook: {leaked}"
         answer = [c for c in cells if c.get("metadata", {}).get("otter", {}).get("tests") == [ex.question]]
@@ -125,6 +130,7 @@ def test_student_notebook_has_no_solutions_outputs_or_hidden_checks(built, path)
 
 
 # --- running notebooks: one light chapter end to end -------------------------------------------------------------
+
 
 def test_light_student_notebook_runs_top_to_bottom_and_says_not_yet(built):
     import nbformat
@@ -167,6 +173,7 @@ def test_reference_gets_full_marks_and_untouched_gets_zero(built, tmp_path):
 
 # --- broken submissions, on a small synthetic chapter ------------------------------------------------------------
 
+
 def _cell(kind, source, **meta):
     cell = {"cell_type": kind, "metadata": meta, "source": source}
     if kind == "code":
@@ -175,29 +182,63 @@ def _cell(kind, source, **meta):
 
 
 SYNTHETIC_EXERCISES = [
-    ("syn-perplexity", "code_perplexity", "check_code_perplexity", "(indices, num_codes)",
-     "p = np.bincount(np.ravel(indices), minlength=num_codes) / np.size(indices)\n    p = p[p > 0]\n"
-     "    return float(np.exp(-np.sum(p * np.log(p))))"),
-    ("syn-nearest", "nearest_code", "check_nearest_code", "(z, codebook)",
-     "return np.argmin(((z[:, None, :] - codebook[None]) ** 2).sum(-1), axis=1)"),
-    ("syn-kl", "my_kl", "check_gaussian_kl", "(mean, log_var)",
-     "return -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=-1)"),
+    (
+        "syn-perplexity",
+        "code_perplexity",
+        "check_code_perplexity",
+        "(indices, num_codes)",
+        "p = np.bincount(np.ravel(indices), minlength=num_codes) / np.size(indices)\n    p = p[p > 0]\n"
+        "    return float(np.exp(-np.sum(p * np.log(p))))",
+    ),
+    (
+        "syn-nearest",
+        "nearest_code",
+        "check_nearest_code",
+        "(z, codebook)",
+        "return np.argmin(((z[:, None, :] - codebook[None]) ** 2).sum(-1), axis=1)",
+    ),
+    (
+        "syn-kl",
+        "my_kl",
+        "check_gaussian_kl",
+        "(mean, log_var)",
+        "return -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=-1)",
+    ),
 ]
 
 
 def _synthetic_chapter() -> dict:
-    cells = [_cell("markdown", "# A synthetic chapter"),
-             _cell("code", "# Set-up: in Colab, install vaebook (a stand-in for the bootstrap cell)\n"
-                           "import keras\nimport numpy as np\nimport vaebook.exercises"),
-             _cell("markdown", "## Exercises")]
+    cells = [
+        _cell("markdown", "# A synthetic chapter"),
+        _cell(
+            "code",
+            "# Set-up: in Colab, install vaebook (a stand-in for the bootstrap cell)\n"
+            "import keras\nimport numpy as np\nimport vaebook.exercises",
+        ),
+        _cell("markdown", "## Exercises"),
+    ]
     for label, fn, check, args, body in SYNTHETIC_EXERCISES:
-        cells.append(_cell("markdown", f"```{{exercise}} {fn} (graded, 2 points)\n:label: {label}\n\nWrite {fn}.\n```"
-                                       f"\n\n```{{solution}} {label}\n:class: dropdown\n\n    def {fn}{args}:\n"
-                                       f"        {body.replace(chr(10) + '    ', chr(10) + '        ')}\n```"))
-        cells.append(_cell("code", f"def {fn}{args}:\n    raise NotImplementedError\n\n\n"
-                                   f"from vaebook.exercises import {check}\n\nprint({check}({fn}))"))
-    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                        "language": "python"}}, "nbformat": 4, "nbformat_minor": 4}
+        cells.append(
+            _cell(
+                "markdown",
+                f"```{{exercise}} {fn} (graded, 2 points)\n:label: {label}\n\nWrite {fn}.\n```"
+                f"\n\n```{{solution}} {label}\n:class: dropdown\n\n    def {fn}{args}:\n"
+                f"        {body.replace(chr(10) + '    ', chr(10) + '        ')}\n```",
+            )
+        )
+        cells.append(
+            _cell(
+                "code",
+                f"def {fn}{args}:\n    raise NotImplementedError\n\n\n"
+                f"from vaebook.exercises import {check}\n\nprint({check}({fn}))",
+            )
+        )
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    }
 
 
 def _submission(student: dict, answers: dict[str, str]) -> dict:
@@ -219,31 +260,46 @@ def test_broken_submissions_get_zero_on_that_exercise_with_a_message(tmp_path, m
     assert row["graded"] == 3 and row["points"] == 6
     student = _load(out / "student" / "syn.ipynb")
     q = [A.Exercise(label, "", 0).question for label, *_ in SYNTHETIC_EXERCISES]
-    good = {A.Exercise(label, "", 0).question: f"def {fn}{args}:\n    {body}"
-            for label, fn, _, args, body in SYNTHETIC_EXERCISES}
+    good = {
+        A.Exercise(label, "", 0).question: f"def {fn}{args}:\n    {body}"
+        for label, fn, _, args, body in SYNTHETIC_EXERCISES
+    }
     submissions = {
         # an exception; None; a correct answer
-        "s1_raises_none": _submission(student, {
-            q[0]: "def code_perplexity(indices, num_codes):\n    return 1 / 0",
-            q[1]: "def nearest_code(z, codebook):\n    pass",
-            q[2]: good[q[2]]}),
+        "s1_raises_none": _submission(
+            student,
+            {
+                q[0]: "def code_perplexity(indices, num_codes):\n    return 1 / 0",
+                q[1]: "def nearest_code(z, codebook):\n    pass",
+                q[2]: good[q[2]],
+            },
+        ),
         # NaN; a wrong shape; an endless loop inside the function
-        "s2_nan_shape_loop": _submission(student, {
-            q[0]: "def code_perplexity(indices, num_codes):\n    return float('nan')",
-            q[1]: "def nearest_code(z, codebook):\n    return np.zeros((2, 2), dtype=int)",
-            q[2]: "def my_kl(mean, log_var):\n    while True:\n        pass"}),
+        "s2_nan_shape_loop": _submission(
+            student,
+            {
+                q[0]: "def code_perplexity(indices, num_codes):\n    return float('nan')",
+                q[1]: "def nearest_code(z, codebook):\n    return np.zeros((2, 2), dtype=int)",
+                q[2]: "def my_kl(mean, log_var):\n    while True:\n        pass",
+            },
+        ),
         # a cell that deletes what the next exercise needs; an endless loop at the top level of a cell
-        "s3_del_toplevel_loop": _submission(student, {
-            q[0]: "def code_perplexity(indices, num_codes):\n    import numpy\n"
-                  "    p = numpy.bincount(numpy.ravel(indices), minlength=num_codes) / numpy.size(indices)\n"
-                  "    p = p[p > 0]\n    return float(numpy.exp(-numpy.sum(p * numpy.log(p))))\n\n\ndel np",
-            q[1]: good[q[1]],
-            q[2]: "while True:\n    pass\n\n\n" + good[q[2]]}),
+        "s3_del_toplevel_loop": _submission(
+            student,
+            {
+                q[0]: "def code_perplexity(indices, num_codes):\n    import numpy\n"
+                "    p = numpy.bincount(numpy.ravel(indices), minlength=num_codes) / numpy.size(indices)\n"
+                "    p = p[p > 0]\n    return float(numpy.exp(-numpy.sum(p * numpy.log(p))))\n\n\ndel np",
+                q[1]: good[q[1]],
+                q[2]: "while True:\n    pass\n\n\n" + good[q[2]],
+            },
+        ),
     }
     grades, feedback = _grade(tmp_path, (out, None), submissions, assignments=out, cell_limit=8, check_limit=1)
     scores = {name: [float(grades[name][x]) for x in q] for name in submissions}
-    assert scores == {"s1_raises_none": [0, 0, 2], "s2_nan_shape_loop": [0, 0, 0],
-                      "s3_del_toplevel_loop": [2, 0, 0]}, feedback
+    assert scores == {"s1_raises_none": [0, 0, 2], "s2_nan_shape_loop": [0, 0, 0], "s3_del_toplevel_loop": [2, 0, 0]}, (
+        feedback
+    )
     assert "ZeroDivisionError" in feedback["s1_raises_none"]
     assert "returned None" in feedback["s1_raises_none"]
     assert "shape" in feedback["s2_nan_shape_loop"] and "NaN" in feedback["s2_nan_shape_loop"]
@@ -263,4 +319,5 @@ def test_the_teaching_page_lists_every_chapter_with_its_counts():
         assert int(row.group(1)) == len(exercises), f"teaching.md: {path.stem} has {len(exercises)} exercises"
         assert float(row.group(3)) == sum(ex.points for ex in graded), f"teaching.md: {path.stem}'s total points"
         assert [f"({ex.points:g})" for ex in graded] == re.findall(r"\(\d+(?:\.\d+)?\)", row.group(2)), (
-            f"teaching.md: {path.stem}'s graded exercises and points")
+            f"teaching.md: {path.stem}'s graded exercises and points"
+        )

@@ -53,10 +53,20 @@ def _good_notebook() -> dict:
 
     exercises = "\n\n".join(
         f"```{{exercise}}\n:label: ex-{i}\nDo {i}.\n```\n\n```{{solution}} ex-{i}\n:class: dropdown\nDone.\n```"
-        for i in range(3))
-    return {"cells": [md("# A chapter\n\nHook."), code(BOOTSTRAP, ["hide-cell"]), code("x = 1"),
-                      code("assert x == 1", ["remove-cell"]), md("## Exercises\n\n" + exercises)],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        for i in range(3)
+    )
+    return {
+        "cells": [
+            md("# A chapter\n\nHook."),
+            code(BOOTSTRAP, ["hide-cell"]),
+            code("x = 1"),
+            code("assert x == 1", ["remove-cell"]),
+            md("## Exercises\n\n" + exercises),
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def _problems(tmp_path, nb) -> list[str]:
@@ -111,18 +121,21 @@ def _missing_solution(nb):
     nb["cells"][4]["source"] = nb["cells"][4]["source"].replace("```{solution} ex-2", "```{note}")
 
 
-@pytest.mark.parametrize("damage, message", [
-    (_with_outputs, "outputs are not stripped"),
-    (_no_bootstrap, "second cell must be the bootstrap"),
-    (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
-    (_visible_bootstrap, "hide-cell"),
-    (_only_input_collapsed, "hide-cell"),
-    (_bootstrap_first, "first cell must be the chapter's title"),
-    (_no_check, "no hidden check cell"),
-    (_check_asserts_nothing, "assert nothing"),
-    (_two_exercises, "2 exercises"),
-    (_missing_solution, "only 2 solutions"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (_with_outputs, "outputs are not stripped"),
+        (_no_bootstrap, "second cell must be the bootstrap"),
+        (_edited_bootstrap, "differs from tools/bootstrap_cell.py"),
+        (_visible_bootstrap, "hide-cell"),
+        (_only_input_collapsed, "hide-cell"),
+        (_bootstrap_first, "first cell must be the chapter's title"),
+        (_no_check, "no hidden check cell"),
+        (_check_asserts_nothing, "assert nothing"),
+        (_two_exercises, "2 exercises"),
+        (_missing_solution, "only 2 solutions"),
+    ],
+)
 def test_each_kind_of_damage_is_caught(tmp_path, damage, message):
     nb = copy.deepcopy(_good_notebook())
     damage(nb)
@@ -178,7 +191,8 @@ def test_sync_converts_the_old_layout(tmp_path):
     assert notebooks.cell_source(new["cells"][0]).startswith("# A chapter")
     assert new["cells"][1]["metadata"]["tags"] == ["hide-cell"]
     assert [notebooks.cell_source(c) for c in new["cells"][2:]] == [
-        notebooks.cell_source(c) for c in _good_notebook()["cells"][2:]]  # the rest untouched
+        notebooks.cell_source(c) for c in _good_notebook()["cells"][2:]
+    ]  # the rest untouched
     assert not notebooks.sync(path)
 
 
@@ -225,14 +239,15 @@ ENV = {"KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_co
 def _notebook_with_environment() -> dict:
     nb = _good_notebook()
     nb["metadata"]["vaebook"] = {"environment": dict(ENV)}
-    nb["cells"][0]["source"] = notebooks.bootstrap_source(environment=ENV)
+    nb["cells"][1]["source"] = notebooks.bootstrap_source(environment=ENV)
     return nb
 
 
 def test_environment_lines_come_before_the_default_backend():
     lines = notebooks.bootstrap_source(environment=ENV).splitlines()
-    jax_line = lines.index('os.environ.setdefault("KERAS_BACKEND", "jax")  # this notebook\'s default '
-                           '(metadata vaebook.environment)')
+    jax_line = lines.index(
+        'os.environ.setdefault("KERAS_BACKEND", "jax")  # this notebook\'s default (metadata vaebook.environment)'
+    )
     xla_line = next(i for i, line in enumerate(lines) if line.startswith('os.environ.setdefault("XLA_FLAGS", '))
     default = next(i for i, line in enumerate(lines) if line.startswith(notebooks.BACKEND_LINE + ', "tensorflow")'))
     assert jax_line < xla_line < default < lines.index("import vaebook")
@@ -244,10 +259,10 @@ def test_a_notebook_with_its_environment_passes(tmp_path):
 
 
 def test_environment_and_bootstrap_cell_must_agree(tmp_path):
-    stale = _good_notebook()                                  # metadata asks for lines the cell lacks
+    stale = _good_notebook()  # metadata asks for lines the cell lacks
     stale["metadata"]["vaebook"] = {"environment": dict(ENV)}
     assert any("differs from tools/bootstrap_cell.py" in p for p in _problems(tmp_path, stale))
-    orphan = _notebook_with_environment()                     # the cell has lines the metadata no longer asks for
+    orphan = _notebook_with_environment()  # the cell has lines the metadata no longer asks for
     del orphan["metadata"]["vaebook"]
     assert any("differs from tools/bootstrap_cell.py" in p for p in _problems(tmp_path, orphan))
     bad = _notebook_with_environment()

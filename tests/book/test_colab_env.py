@@ -15,8 +15,19 @@ PINS = colab_env.read_pins()
 
 
 def test_pins_cover_colabs_numerical_stack():
-    for name in ("numpy", "keras", "tensorflow", "jax", "jaxlib", "torch", "scikit-learn", "scipy", "matplotlib",
-                 "mlxtend", "tensorflow-datasets"):
+    for name in (
+        "numpy",
+        "keras",
+        "tensorflow",
+        "jax",
+        "jaxlib",
+        "torch",
+        "scikit-learn",
+        "scipy",
+        "matplotlib",
+        "mlxtend",
+        "tensorflow-datasets",
+    ):
         assert name in PINS, f"colab-pins.txt has no pin for {name}"
     text = colab_env.PINS.read_text()
     assert "Source:" in text and "2026" in text, "colab-pins.txt must say where its versions come from, and when"
@@ -29,8 +40,9 @@ def test_vaebooks_dependencies_accept_colabs_versions():
         req = Requirement(line)
         name = colab_env.canonical(req.name)
         if name in PINS:
-            assert req.specifier.contains(PINS[name], prereleases=True), \
+            assert req.specifier.contains(PINS[name], prereleases=True), (
                 f"pyproject.toml requires {line}, Colab ships {name} {PINS[name]}: pip would upgrade it in Colab"
+            )
 
 
 def test_bad_pin_lines_are_rejected(tmp_path):

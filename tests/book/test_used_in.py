@@ -10,8 +10,10 @@ The one format, on one docstring line (or wrapped over the next lines of the sam
 For each public function or class (the ``__all__`` of every vaebook module) whose docstring has such a line, the
 test checks that ``chapters/NN_*.ipynb`` exists, that a code cell of it uses the name (a Python name token, so
 not in a comment or a string; the bootstrap cell does not count), and that the section is a heading of that
-notebook (an exercise: the title of one of its exercises, without the "(graded, N points)" mark). An appendix is the notebook in ``chapters/``
-whose title (first ``# `` heading) is ``Appendix: <name>`` or ``<name>``, with a file name starting ``appendix``.
+notebook (an exercise: the title of one of its exercises, without the "(graded, N points)" mark). An appendix is
+the notebook in ``chapters/``
+whose title (first ``# `` heading) is ``Appendix: <name>`` or ``<name>`` (or ``<name>: subtitle``), with a file
+name starting ``appendix``.
 """
 
 import importlib
@@ -98,7 +100,7 @@ def _notebooks() -> dict[str, Path]:
             found[f"chapter {int(number.group(1))}"] = path
         elif path.name.startswith("appendix"):
             title = re.sub(r"^Appendix:\s*", "", _read(path)[0])
-            found[f"appendix {title}"] = path
+            found[f"appendix {title.split(':')[0].strip()}"] = path  # "Scaling up: many devices" → "Scaling up"
     return found
 
 
@@ -144,7 +146,11 @@ def problems_of(qualified: str, name: str, doc: str | None) -> list[str]:
         if name not in names:
             found.append(f"{qualified}: 'Used in' names {key} ({path.name}), whose code never uses {name}")
         if section not in headings:
-            what = f"exercise {section[len('exercise: '):]!r}" if section.startswith("exercise: ") else f"section {section!r}"
+            what = (
+                f"exercise {section[len('exercise: ') :]!r}"
+                if section.startswith("exercise: ")
+                else f"section {section!r}"
+            )
             found.append(f"{qualified}: {path.name} has no {what}")
     return found
 

@@ -20,7 +20,9 @@ def test_the_workflows_pass_actionlint(capsys):
 
 def test_actionlint_rejects_a_broken_workflow(tmp_path, capsys):
     bad = tmp_path / "bad.yml"
-    bad.write_text("name: bad\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                   "      - run: echo ${{ github.no_such_property }}\n")
+    bad.write_text(
+        "name: bad\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.no_such_property }}\n"
+    )
     assert lint_workflows.main([str(bad)]) == 1
     assert "no_such_property" in capsys.readouterr().out

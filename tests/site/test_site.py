@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SCREENSHOTS, SITE
+from conftest import ROOT, SCREENSHOTS
 
 sys.path.insert(0, str(ROOT / "tools"))
 import notebooks  # noqa: E402
@@ -71,11 +71,18 @@ def _visit(browser, site_url: str, name: str) -> Visit:
 
     # Nothing outside the site is fetched: a page must not depend on the network (MathJax ships with the site).
     page.route(re.compile(r"^(?!" + re.escape(site_url) + r"|data:|blob:|about:)"), lambda route: route.abort())
-    page.on("console", lambda m: m.type == "error" and local(m.location.get("url", site_url) or site_url)
-            and visit.console_errors.append(f"{m.text} ({m.location.get('url')})"))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and local(m.location.get("url", site_url) or site_url)
+            and visit.console_errors.append(f"{m.text} ({m.location.get('url')})")
+        ),
+    )
     page.on("pageerror", lambda err: visit.console_errors.append(f"uncaught: {err}"))
-    page.on("response", lambda r: local(r.url) and r.status >= 400
-            and visit.local_failures.append(f"{r.status} {r.url}"))
+    page.on(
+        "response", lambda r: local(r.url) and r.status >= 400 and visit.local_failures.append(f"{r.status} {r.url}")
+    )
     page.on("requestfailed", lambda r: local(r.url) and visit.local_failures.append(f"failed {r.url}"))
     response = page.goto(visit.url, wait_until="load")
     assert response is not None and response.ok, f"{visit.url}: {response and response.status}"
@@ -125,11 +132,13 @@ def test_chapter_opens_with_title_bootstrap_collapsed_and_colab_link(visit, name
     assert h1.is_visible(), f"{name}: no visible title"
     first_cell = article.locator(".cell").first
     assert first_cell.count() == 1, f"{name}: no code cell"
-    assert h1.bounding_box()["y"] < (first_cell.bounding_box() or {"y": 1e9})["y"], \
+    assert h1.bounding_box()["y"] < (first_cell.bounding_box() or {"y": 1e9})["y"], (
         f"{name}: something comes before the title"
+    )
     # The bootstrap cell's code and its environment report are collapsed: neither shows until opened.
-    assert not page.get_by_text("vaebook.config.environment_report()", exact=False).first.is_visible(), \
+    assert not page.get_by_text("vaebook.config.environment_report()", exact=False).first.is_visible(), (
         f"{name}: the bootstrap cell's code is visible"
+    )
     report = page.locator(".cell_output").filter(has_text=re.compile(r"keras\b.*\d")).first
     if report.count():
         assert not report.is_visible(), f"{name}: the environment report is visible above the chapter"

@@ -105,8 +105,9 @@ class Checker:
             self.fail(f"the result is a {type(out).__name__}, not an array of numbers")
             return None
 
-    def close(self, actual: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-6,
-              hint: str = "") -> bool:
+    def close(
+        self, actual: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-6, hint: str = ""
+    ) -> bool:
         """Record whether ``actual`` matches ``expected`` in shape and value, explaining any difference."""
         if actual is None:
             return self.check(False, f"{what}: no result", hint)
@@ -122,8 +123,7 @@ class Checker:
         if np.allclose(a, e, rtol=rtol, atol=atol):
             return self.check(True, what)
         worst = int(np.argmax(np.abs(a - e)))
-        return self.check(False, f"{what}: got {a.ravel()[worst]:.6g} where {e.ravel()[worst]:.6g} was expected",
-                          hint)
+        return self.check(False, f"{what}: got {a.ravel()[worst]:.6g} where {e.ravel()[worst]:.6g} was expected", hint)
 
     def report(self) -> CheckReport:
         return self._report
@@ -139,6 +139,7 @@ def _to_numpy(x: Any) -> Any:
 
 
 # --- helpers shared by the chapter modules -------------------------------------------------------------------------
+
 
 def _as_array(value: Any) -> np.ndarray | None:
     """``value`` as a float64 array, or None if it is not numeric."""
@@ -185,8 +186,9 @@ class _deadline:
 
     def __init__(self, seconds: float):
         self.seconds = seconds
-        self.active = (seconds > 0 and hasattr(signal, "setitimer")
-                       and threading.current_thread() is threading.main_thread())
+        self.active = (
+            seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        )
 
     def __enter__(self):
         if self.active:

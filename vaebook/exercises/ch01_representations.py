@@ -6,16 +6,13 @@ from typing import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport, _as_array
+from vaebook.exercises._checking import Checker, CheckReport
 
 __all__ = ["check_components_for_variance", "check_pca_reconstruction", "pca_reconstruction_reference"]
 
 
 def pca_reconstruction_reference(x_train: np.ndarray, x: np.ndarray, k: int) -> np.ndarray:
-    """PCA with ``k`` components fitted on ``x_train`` (rows are examples), applied to ``x``: x̂ = μ + W Wᵀ (x − μ).
-
-    Used in: chapter 1, section "Exercises".
-    """
+    """PCA with ``k`` components fitted on ``x_train`` (rows are examples), applied to ``x``: x̂ = μ + W Wᵀ (x − μ)."""
     x_train = np.asarray(x_train, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
     if x_train.ndim != 2 or x.ndim != 2 or x_train.shape[1] != x.shape[1]:
@@ -140,6 +137,11 @@ def check_components_for_variance(components_for_variance: Callable[[np.ndarray,
             hint = "sort the eigenvalues from the largest down"
         elif value == expected - 1:
             hint = "off by one: return the number of components (an index + 1)"
-        checker.check(value == expected, f"fraction {fraction}: d = {expected}" if value == expected
-                      else f"fraction {fraction}: got d = {value:g}, expected {expected}", hint)
+        checker.check(
+            value == expected,
+            f"fraction {fraction}: d = {expected}"
+            if value == expected
+            else f"fraction {fraction}: got d = {value:g}, expected {expected}",
+            hint,
+        )
     return checker.report()

@@ -1,7 +1,7 @@
 """Checks for chapter 4 (latent variables, likelihood and KL divergence): a student's KL divergences.
 
-    from vaebook.exercises import check_discrete_kl, check_gaussian_kl
-    check_gaussian_kl(my_gaussian_kl)
+from vaebook.exercises import check_discrete_kl, check_gaussian_kl
+check_gaussian_kl(my_gaussian_kl)
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def check_discrete_kl(fn: Callable) -> CheckReport:
         expected = np.asarray(_reference_discrete_kl(a, b))
         with np.errstate(all="ignore"):
             variants = {
-                "this is KL(q || p): the divergence is not symmetric, the first argument weights the sum":
-                    np.asarray(_reference_discrete_kl(b, a)),
+                "this is KL(q || p): the divergence is not symmetric, the first argument weights the sum": np.asarray(
+                    _reference_discrete_kl(b, a)
+                ),
                 "these are bits: use the natural logarithm (nats), np.log": expected / np.log(2.0),
                 "the sign is flipped: KL = sum p log(p / q), not log(q / p)": -expected,
             }
@@ -54,9 +55,14 @@ def check_discrete_kl(fn: Callable) -> CheckReport:
         arr = _as_array(out)
         if arr is not None and arr.size == 1:  # a float, a 0-d or a 1-element array: all fine
             arr = arr.reshape(())
-        checker.close(arr if arr is not None else out, expected, what, rtol=1e-5, atol=1e-7,
-                      hint=_which(arr, variants) or ("a term 0 * log(0 / q) must count as 0, not NaN"
-                                                     if "zero" in what else ""))
+        checker.close(
+            arr if arr is not None else out,
+            expected,
+            what,
+            rtol=1e-5,
+            atol=1e-7,
+            hint=_which(arr, variants) or ("a term 0 * log(0 / q) must count as 0, not NaN" if "zero" in what else ""),
+        )
     return checker.report()
 
 
@@ -91,14 +97,13 @@ def check_gaussian_kl(fn: Callable) -> CheckReport:
         expected = _reference_gaussian_kl(mean, log_var)
         per_dim = -0.5 * (1.0 + log_var - mean**2 - np.exp(log_var))
         variants = {
-            "sum over the latent axis only: the result needs one value per example, shape (batch,)":
-                per_dim,
+            "sum over the latent axis only: the result needs one value per example, shape (batch,)": per_dim,
             "the factor 1/2 is missing": 2 * expected,
             "the sign is flipped: KL = -1/2 sum(1 + log_var - mean^2 - exp(log_var)) is >= 0": -expected,
-            "log_var is the log of the variance: the variance is exp(log_var), not log_var":
-                -0.5 * np.sum(1.0 + log_var - mean**2 - log_var, axis=-1),
-            "exp(log_var) is already the variance: do not square it":
-                -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(2 * log_var), axis=-1),
+            "log_var is the log of the variance: the variance is exp(log_var), not log_var": -0.5
+            * np.sum(1.0 + log_var - mean**2 - log_var, axis=-1),
+            "exp(log_var) is already the variance: do not square it": -0.5
+            * np.sum(1.0 + log_var - mean**2 - np.exp(2 * log_var), axis=-1),
             "that is the mean over the batch: return one KL per example": np.asarray(expected.mean()),
         }
         out = checker.call(fn, mean.astype("float32"), log_var.astype("float32"))

@@ -1,7 +1,7 @@
 """Checks for chapter 5 (the evidence lower bound): a student's Monte Carlo ELBO estimate.
 
-    from vaebook.exercises import check_elbo_estimate
-    check_elbo_estimate(my_elbo_estimate)
+from vaebook.exercises import check_elbo_estimate
+check_elbo_estimate(my_elbo_estimate)
 """
 
 from __future__ import annotations
@@ -89,8 +89,15 @@ def check_elbo_estimate(fn: Callable) -> CheckReport:
     u, _, _ = np.linalg.svd(model.w, full_matrices=False)
     model.w = u * np.array([1.5, 0.7])
     post_mean, post_cov = model.posterior()
-    cases.append((model, post_mean, np.log(np.diag(post_cov)), rng.normal(size=(5, 2)),
-                  "q = the exact posterior: every sample gives log p(x) exactly"))
+    cases.append(
+        (
+            model,
+            post_mean,
+            np.log(np.diag(post_cov)),
+            rng.normal(size=(5, 2)),
+            "q = the exact posterior: every sample gives log p(x) exactly",
+        )
+    )
 
     for model, mean, log_var, eps, what in cases:
         expected = np.asarray(_reference(model.log_joint, mean, log_var, eps))
@@ -99,14 +106,16 @@ def check_elbo_estimate(fn: Callable) -> CheckReport:
         z = mean + np.exp(0.5 * log_var) * eps
         log_q = -0.5 * np.sum(_LOG_2PI + log_var + eps**2, axis=-1)
         variants = {
-            "this is only E_q[log p(x, z)]: subtract log q(z) (the entropy term)":
-                np.asarray(np.mean(model.log_joint(z))),
-            "the standard deviation is exp(log_var / 2), not exp(log_var)":
-                np.asarray(_reference(model.log_joint, mean, 2 * log_var, eps) - 0.5 * np.sum(log_var)),
-            "return the average over the samples (a scalar), not one value per sample":
-                model.log_joint(z) - log_q,
-            "the sign of log q is flipped: ELBO = E_q[log p(x, z) - log q(z)]":
-                np.asarray(np.mean(model.log_joint(z) + log_q)),
+            "this is only E_q[log p(x, z)]: subtract log q(z) (the entropy term)": np.asarray(
+                np.mean(model.log_joint(z))
+            ),
+            "the standard deviation is exp(log_var / 2), not exp(log_var)": np.asarray(
+                _reference(model.log_joint, mean, 2 * log_var, eps) - 0.5 * np.sum(log_var)
+            ),
+            "return the average over the samples (a scalar), not one value per sample": model.log_joint(z) - log_q,
+            "the sign of log q is flipped: ELBO = E_q[log p(x, z) - log q(z)]": np.asarray(
+                np.mean(model.log_joint(z) + log_q)
+            ),
         }
         out = checker.call(fn, model.log_joint, mean.copy(), log_var.copy(), eps.copy())
         if out is None:
@@ -114,14 +123,16 @@ def check_elbo_estimate(fn: Callable) -> CheckReport:
         arr = _as_array(out)
         if arr is not None and arr.size == 1:
             arr = arr.reshape(())
-        checker.close(arr if arr is not None else out, expected, what, rtol=1e-6, atol=1e-6,
-                      hint=_which(arr, variants))
+        checker.close(arr if arr is not None else out, expected, what, rtol=1e-6, atol=1e-6, hint=_which(arr, variants))
     return checker.report()
 
 
 def _reference_elbo_1d(x, w, s, m, v):
-    return (-0.5 * np.log(2 * np.pi * s**2) - ((x - w * m) ** 2 + w**2 * v) / (2 * s**2)
-            - 0.5 * (m**2 + v - 1.0 - np.log(v)))
+    return (
+        -0.5 * np.log(2 * np.pi * s**2)
+        - ((x - w * m) ** 2 + w**2 * v) / (2 * s**2)
+        - 0.5 * (m**2 + v - 1.0 - np.log(v))
+    )
 
 
 def check_elbo_1d(fn: Callable) -> CheckReport:
@@ -142,8 +153,10 @@ def check_elbo_1d(fn: Callable) -> CheckReport:
     Used in: chapter 5, exercise "The one-dimensional ELBO in code".
     """
     checker = Checker("Exercise: the ELBO of the one-dimensional model, in closed form")
-    cases = [(1.3, 0.8, 0.5, 0.2, 0.6, "x = 1.3, w = 0.8, s = 0.5, q = N(0.2, 0.6)"),
-             (-2.0, 1.5, 1.0, 0.0, 1.0, "x = -2, w = 1.5, s = 1, q = the prior N(0, 1)")]
+    cases = [
+        (1.3, 0.8, 0.5, 0.2, 0.6, "x = 1.3, w = 0.8, s = 0.5, q = N(0.2, 0.6)"),
+        (-2.0, 1.5, 1.0, 0.0, 1.0, "x = -2, w = 1.5, s = 1, q = the prior N(0, 1)"),
+    ]
     x, w, s = 0.7, 2.0, 0.3
     post_m, post_v = w * x / (w**2 + s**2), s**2 / (w**2 + s**2)
     cases.append((x, w, s, post_m, post_v, "q = the exact posterior: the ELBO equals log p(x)"))
@@ -152,12 +165,15 @@ def check_elbo_1d(fn: Callable) -> CheckReport:
         if "posterior" in what:
             expected = np.asarray(-0.5 * np.log(2 * np.pi * (w**2 + s**2)) - x**2 / (2 * (w**2 + s**2)))
         variants = {
-            "the KL term has the wrong sign: the ELBO subtracts KL(q || p(z))":
-                np.asarray(_reference_elbo_1d(x, w, s, m, v) + (m**2 + v - 1.0 - np.log(v))),
-            "the expected reconstruction misses w² v / (2 s²): E_q[(x - w z)²] = (x - w m)² + w² v":
-                np.asarray(_reference_elbo_1d(x, w, s, m, v) + w**2 * v / (2 * s**2)),
-            "s is a standard deviation: the Gaussian's normalizer is -1/2 log(2π s²)":
-                np.asarray(_reference_elbo_1d(x, w, np.sqrt(s), m, v)),
+            "the KL term has the wrong sign: the ELBO subtracts KL(q || p(z))": np.asarray(
+                _reference_elbo_1d(x, w, s, m, v) + (m**2 + v - 1.0 - np.log(v))
+            ),
+            "the expected reconstruction misses w² v / (2 s²): E_q[(x - w z)²] = (x - w m)² + w² v": np.asarray(
+                _reference_elbo_1d(x, w, s, m, v) + w**2 * v / (2 * s**2)
+            ),
+            "s is a standard deviation: the Gaussian's normalizer is -1/2 log(2π s²)": np.asarray(
+                _reference_elbo_1d(x, w, np.sqrt(s), m, v)
+            ),
         }
         got = checker.call_array(fn, x, w, s, m, v)
         if got is None:

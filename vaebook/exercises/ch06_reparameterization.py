@@ -1,7 +1,7 @@
 """Checks for chapter 6 (the reparameterization trick): a student's reparameterized samplers.
 
-    from vaebook.exercises import check_gumbel_softmax, check_reparameterized_sample
-    check_reparameterized_sample(my_sample)
+from vaebook.exercises import check_gumbel_softmax, check_reparameterized_sample
+check_reparameterized_sample(my_sample)
 """
 
 from __future__ import annotations
@@ -32,26 +32,35 @@ def check_reparameterized_sample(fn: Callable) -> CheckReport:
     rng = np.random.default_rng(6)
     cases = [
         (np.zeros((2, 3)), np.zeros((2, 3)), rng.normal(size=(2, 3)), "mean 0, log_var 0: z = eps"),
-        (np.full((1, 2), 3.0), np.full((1, 2), np.log(4.0)), np.ones((1, 2)),
-         "mean 3, variance 4, eps = 1: z = 3 + 2 * 1 = 5"),
+        (
+            np.full((1, 2), 3.0),
+            np.full((1, 2), np.log(4.0)),
+            np.ones((1, 2)),
+            "mean 3, variance 4, eps = 1: z = 3 + 2 * 1 = 5",
+        ),
         (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), "a random batch"),
     ]
     for mean, log_var, eps, what in cases:
         expected = mean + np.exp(0.5 * log_var) * eps
         variants = {
-            "exp(log_var) is the variance; the standard deviation is exp(log_var / 2)":
-                mean + np.exp(log_var) * eps,
-            "multiply the noise by the standard deviation exp(log_var / 2), not by log_var":
-                mean + log_var * eps,
-            "the noise is scaled by sqrt(exp(log_var)) = exp(log_var / 2), and the mean is added, not multiplied":
-                mean * np.exp(0.5 * log_var) * eps,
+            "exp(log_var) is the variance; the standard deviation is exp(log_var / 2)": mean + np.exp(log_var) * eps,
+            "multiply the noise by the standard deviation exp(log_var / 2), not by log_var": mean + log_var * eps,
+            "the noise is scaled by sqrt(exp(log_var)) = exp(log_var / 2), and the mean is added, not multiplied": mean
+            * np.exp(0.5 * log_var)
+            * eps,
             "the mean is missing: z = mean + std * eps": np.exp(0.5 * log_var) * eps,
         }
         out = checker.call(fn, mean.astype("float32"), log_var.astype("float32"), eps.astype("float32"))
         if out is None:
             break
-        checker.close(out, expected, what, rtol=1e-4, atol=1e-5,
-                      hint=_which(out, variants) or "use the eps you are given; do not draw new noise")
+        checker.close(
+            out,
+            expected,
+            what,
+            rtol=1e-4,
+            atol=1e-5,
+            hint=_which(out, variants) or "use the eps you are given; do not draw new noise",
+        )
     return checker.report()
 
 
@@ -79,12 +88,17 @@ def check_gumbel_softmax(fn: Callable) -> CheckReport:
     logits = rng.normal(size=(3, 4))
     uniform = rng.uniform(0.05, 0.95, size=(3, 4))
     g = -np.log(-np.log(uniform))
-    for temperature, what in [(1.0, "temperature 1"), (0.3, "temperature 0.3 (sharper)"),
-                              (5.0, "temperature 5 (flatter)")]:
+    for temperature, what in [
+        (1.0, "temperature 1"),
+        (0.3, "temperature 0.3 (sharper)"),
+        (5.0, "temperature 5 (flatter)"),
+    ]:
         expected = _softmax((logits + g) / temperature)
         variants = {
             "divide logits + noise by the temperature before the softmax": _softmax(logits + g),
-            "the Gumbel noise is -log(-log(u)), not log(u) or -log(u)": _softmax((logits - np.log(uniform)) / temperature),
+            "the Gumbel noise is -log(-log(u)), not log(u) or -log(u)": _softmax(
+                (logits - np.log(uniform)) / temperature
+            ),
             "the noise is missing: add g = -log(-log(u)) to the logits": _softmax(logits / temperature),
             "divide by the temperature; do not multiply": _softmax((logits + g) * temperature),
             "the softmax is over the categories, the last axis": np.exp((logits + g) / temperature)

@@ -103,8 +103,9 @@ def check_code_perplexity(fn: Callable[[np.ndarray, int], float]) -> CheckReport
         entropy = float(-np.sum(p[p > 0] * np.log(p[p > 0])))
         variants = {
             "that is the entropy H; the perplexity is exp(H)": np.asarray(entropy),
-            "you mixed bases: exp of an entropy in bits (log2); use np.log with exp, or np.log2 with 2**":
-                np.asarray(np.exp(entropy / np.log(2.0))),
+            "you mixed bases: exp of an entropy in bits (log2); use np.log with exp, or np.log2 with 2**": np.asarray(
+                np.exp(entropy / np.log(2.0))
+            ),
             "that is the number of codes used, not the perplexity": np.asarray(float(np.count_nonzero(p))),
         }
         got = checker.call_array(fn, indices.copy(), k)

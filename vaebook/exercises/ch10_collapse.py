@@ -8,13 +8,17 @@ import numpy as np
 
 from vaebook.exercises._checking import Checker, CheckReport
 
-__all__ = ["check_predicted_active_units", "predicted_active_units_reference",
-           "check_free_bits_kl", "free_bits_kl_reference"]
+__all__ = [
+    "check_predicted_active_units",
+    "predicted_active_units_reference",
+    "check_free_bits_kl",
+    "free_bits_kl_reference",
+]
 
 
 def predicted_active_units_reference(eigenvalues: np.ndarray, sigma: float, latent_dim: int) -> int:
     """Active latent dimensions at the optimum of a linear VAE with decoder σ: eigenvalues above σ², at most d."""
-    return int(min(latent_dim, np.sum(np.asarray(eigenvalues) > sigma ** 2)))
+    return int(min(latent_dim, np.sum(np.asarray(eigenvalues) > sigma**2)))
 
 
 def _active_cases():
@@ -49,11 +53,14 @@ def check_predicted_active_units(fn: Callable[[np.ndarray, float, int], int]) ->
         if got == expected:
             checker.ok(f"{what}: {expected} active units")
         elif got == min(d, int(np.sum(eigenvalues > sigma))):
-            checker.fail(f"{what}: got {got:g}, expected {expected} — compare the eigenvalues (variances) with "
-                         "σ², not with σ")
-        elif got == int(np.sum(eigenvalues > sigma ** 2)):
-            checker.fail(f"{what}: got {got:g}, expected {expected} — a model with d latent dimensions has at "
-                         "most d active units")
+            checker.fail(
+                f"{what}: got {got:g}, expected {expected} — compare the eigenvalues (variances) with σ², not with σ"
+            )
+        elif got == int(np.sum(eigenvalues > sigma**2)):
+            checker.fail(
+                f"{what}: got {got:g}, expected {expected} — a model with d latent dimensions has at "
+                "most d active units"
+            )
         else:
             checker.fail(f"{what}: got {got:g}, expected {expected}")
     return checker.report()
@@ -61,13 +68,13 @@ def check_predicted_active_units(fn: Callable[[np.ndarray, float, int], int]) ->
 
 def free_bits_kl_reference(mean: np.ndarray, log_var: np.ndarray, free_bits: float) -> float:
     """Σ_d max(λ, (1/N) Σ_n KL_{n,d}): the free-bits KL term (NumPy reference for tests)."""
-    per = 0.5 * (np.exp(log_var) + mean ** 2 - 1.0 - log_var)
+    per = 0.5 * (np.exp(log_var) + mean**2 - 1.0 - log_var)
     return float(np.sum(np.maximum(free_bits, per.mean(0))))
 
 
 def _free_bits_cases():
     rng = np.random.default_rng(10)
-    mean = rng.normal(size=(64, 4)) * np.array([2.0, 0.8, 0.05, 0.0])        # one strong, two weak, one dead
+    mean = rng.normal(size=(64, 4)) * np.array([2.0, 0.8, 0.05, 0.0])  # one strong, two weak, one dead
     log_var = rng.normal(0.0, 0.1, size=(64, 4)) * np.array([1.0, 1.0, 0.2, 0.0]) - np.array([3.0, 0.0, 0.0, 0.0])
     yield "64 codes, 4 dimensions (one strong, two weak, one collapsed), λ = 0.5", mean, log_var, 0.5
     yield "the same with λ = 0 (the plain KL)", mean, log_var, 0.0
@@ -88,23 +95,28 @@ def check_free_bits_kl(fn: Callable[[np.ndarray, np.ndarray, float], float]) -> 
         if out is None:
             return checker.report()
         if out.size != 1:
-            checker.fail(f"{what}: got an array of shape {out.shape}; return one number (already averaged over "
-                         "the batch and summed over dimensions)")
+            checker.fail(
+                f"{what}: got an array of shape {out.shape}; return one number (already averaged over "
+                "the batch and summed over dimensions)"
+            )
             continue
         got = float(out.reshape(()))
         if not np.isfinite(got):
             checker.fail(f"{what}: the result is NaN or inf")
             continue
         expected = free_bits_kl_reference(mean, log_var, lam)
-        per = 0.5 * (np.exp(log_var) + mean ** 2 - 1.0 - log_var)
+        per = 0.5 * (np.exp(log_var) + mean**2 - 1.0 - log_var)
         if np.isclose(got, expected, rtol=1e-5, atol=1e-6):
             checker.ok(f"{what}: {expected:.4f} nats")
         elif np.isclose(got, np.maximum(lam, per).sum(1).mean(), rtol=1e-5):
-            checker.fail(f"{what}: got {got:.4f}, expected {expected:.4f} — average the KL over the batch first, "
-                         "then clamp each dimension at λ (you clamped every example)")
+            checker.fail(
+                f"{what}: got {got:.4f}, expected {expected:.4f} — average the KL over the batch first, "
+                "then clamp each dimension at λ (you clamped every example)"
+            )
         elif np.isclose(got, max(lam, per.mean(0).sum()), rtol=1e-5):
-            checker.fail(f"{what}: got {got:.4f}, expected {expected:.4f} — clamp each latent dimension at λ, "
-                         "not the total KL")
+            checker.fail(
+                f"{what}: got {got:.4f}, expected {expected:.4f} — clamp each latent dimension at λ, not the total KL"
+            )
         elif np.isclose(got, np.maximum(lam, per.sum(0)).sum(), rtol=1e-5):
             checker.fail(f"{what}: got {got:.4f}, expected {expected:.4f} — average over the batch, don't sum")
         else:

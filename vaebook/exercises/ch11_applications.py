@@ -49,11 +49,17 @@ def check_recall_at_false_positive_rate(recall_at_fpr: Callable) -> CheckReport:
     scores = np.r_[rng.normal(0, 1, 1000), rng.normal(2.0, 1, 40)]
     order = rng.permutation(len(labels))
     labels, scores = labels[order], scores[order]
-    cases = [(labels, scores, 0.01, "1,000 normals and 40 anomalies, α = 1%"),
-             (labels, scores, 0.05, "the same data, α = 5%"),
-             (labels, scores, 0.0, "α = 0: no normal example may be flagged"),
-             (np.array([0, 0, 0, 0, 1, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.9, 0.3, 0.4]), 0.25,
-              "seven examples, α = 25% (one normal may be flagged; an anomaly ties with a normal)")]
+    cases = [
+        (labels, scores, 0.01, "1,000 normals and 40 anomalies, α = 1%"),
+        (labels, scores, 0.05, "the same data, α = 5%"),
+        (labels, scores, 0.0, "α = 0: no normal example may be flagged"),
+        (
+            np.array([0, 0, 0, 0, 1, 1, 1]),
+            np.array([0.1, 0.4, 0.35, 0.8, 0.9, 0.3, 0.4]),
+            0.25,
+            "seven examples, α = 25% (one normal may be flagged; an anomaly ties with a normal)",
+        ),
+    ]
     for lab, sc, alpha, what in cases:
         expected = reference(lab, sc, alpha)
         before = len(checker.report().lines)
@@ -66,11 +72,15 @@ def check_recall_at_false_positive_rate(recall_at_fpr: Callable) -> CheckReport:
         hint = ""
         if np.isclose(got, 100 * expected):
             hint = "return a share in [0, 1], not a percentage"
-        elif np.isclose(got, float(np.mean(sc[lab == 1] >= np.sort(sc[lab == 0])[::-1][int(alpha * (lab == 0).sum())]))):
+        elif np.isclose(
+            got, float(np.mean(sc[lab == 1] >= np.sort(sc[lab == 0])[::-1][int(alpha * (lab == 0).sum())]))
+        ):
             hint = "flag scores strictly above the threshold: with >= the normal at the threshold is flagged too"
         elif got > expected:
-            hint = ("your threshold lets more than α of the normals through: take the threshold from the scores of "
-                    "the normal examples only, sorted from the largest")
+            hint = (
+                "your threshold lets more than α of the normals through: take the threshold from the scores of "
+                "the normal examples only, sorted from the largest"
+            )
         elif got < expected:
             hint = "your threshold is too strict: at most ⌊α·n₀⌋ normals may lie above it, and that many may"
         checker.close(got, expected, what, rtol=0, atol=1e-6, hint=hint)
@@ -97,9 +107,11 @@ def check_fixed_point_multiply(fixed_point_multiply: Callable) -> CheckReport:
     small_a = to_fixed_point(rng.uniform(-2, 2, 200))
     small_b = to_fixed_point(rng.uniform(-2, 2, 200))
     big_a = to_fixed_point(np.array([7.5, -7.9, 3.0, -4.0, 0.5]))
-    big_b = to_fixed_point(np.array([7.5, 3.0, -3.0, 2.5, 2.0 ** -12]))
-    cases = [(small_a, small_b, "200 products of numbers in [-2, 2]"),
-             (big_a, big_b, "products that overflow Q4.12 (must saturate) and one that rounds")]
+    big_b = to_fixed_point(np.array([7.5, 3.0, -3.0, 2.5, 2.0**-12]))
+    cases = [
+        (small_a, small_b, "200 products of numbers in [-2, 2]"),
+        (big_a, big_b, "products that overflow Q4.12 (must saturate) and one that rounds"),
+    ]
     for a, b, what in cases:
         expected = reference(a, b)
         before = len(checker.report().lines)

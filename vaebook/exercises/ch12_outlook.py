@@ -1,7 +1,7 @@
 """Checks for chapter 12 (Outlook: VAEs, GANs and diffusion): a student's energy distance and forward diffusion.
 
-    from vaebook.exercises import check_energy_distance, check_forward_diffusion
-    check_energy_distance(my_energy_distance)
+from vaebook.exercises import check_energy_distance, check_forward_diffusion
+check_energy_distance(my_energy_distance)
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ import numpy as np
 from vaebook.exercises._checking import Checker, CheckReport
 from vaebook.exercises._checking import _as_array, _which
 
-__all__ = ["check_energy_distance", "check_forward_diffusion", "energy_distance_reference",
-           "forward_diffusion_reference"]
+__all__ = [
+    "check_energy_distance",
+    "check_forward_diffusion",
+    "energy_distance_reference",
+    "forward_diffusion_reference",
+]
 
 
 def _mean_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -22,7 +26,8 @@ def _mean_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def energy_distance_reference(x: np.ndarray, y: np.ndarray) -> float:
-    """sqrt(2 E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖) over all pairs (a reference for tests; the notebook does not show it)."""
+    """sqrt(2 E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖) over all pairs (a reference for tests; the notebook does not
+    show it)."""
     return float(np.sqrt(max(2 * _mean_distance(x, y) - _mean_distance(x, x) - _mean_distance(y, y), 0.0)))
 
 
@@ -58,17 +63,22 @@ def check_energy_distance(fn: Callable) -> CheckReport:
     for x, y, what in cases:
         expected = np.asarray(energy_distance_reference(x, y))
         cross, within_x, within_y = _mean_distance(x, y), _mean_distance(x, x), _mean_distance(y, y)
-        sq = lambda a, b: np.sqrt(np.mean(np.sum((a[:, None] - b[None]) ** 2, -1)))
+
+        def sq(a, b):
+            return np.sqrt(np.mean(np.sum((a[:, None] - b[None]) ** 2, -1)))
+
         with np.errstate(all="ignore"):
             variants = {
-                "that is the squared energy distance: take the square root at the end":
-                    np.asarray(expected ** 2),
-                "the cross term E‖X − Y‖ counts twice: 2 E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖":
-                    np.asarray(np.sqrt(max(cross - within_x - within_y, 0.0))),
-                "use distances ‖a − b‖, not squared distances ‖a − b‖²":
-                    np.asarray(np.sqrt(max(2 * sq(x, y) ** 2 - sq(x, x) ** 2 - sq(y, y) ** 2, 0.0))),
-                "subtract the within-sample terms E‖X − X'‖ and E‖Y − Y'‖; do not add them":
-                    np.asarray(np.sqrt(2 * cross + within_x + within_y)),
+                "that is the squared energy distance: take the square root at the end": np.asarray(expected**2),
+                "the cross term E‖X − Y‖ counts twice: 2 E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖": np.asarray(
+                    np.sqrt(max(cross - within_x - within_y, 0.0))
+                ),
+                "use distances ‖a − b‖, not squared distances ‖a − b‖²": np.asarray(
+                    np.sqrt(max(2 * sq(x, y) ** 2 - sq(x, x) ** 2 - sq(y, y) ** 2, 0.0))
+                ),
+                "subtract the within-sample terms E‖X − X'‖ and E‖Y − Y'‖; do not add them": np.asarray(
+                    np.sqrt(2 * cross + within_x + within_y)
+                ),
             }
         out = checker.call(fn, x.copy(), y.copy())
         if out is None:
@@ -103,8 +113,12 @@ def check_forward_diffusion(fn: Callable) -> CheckReport:
     cases = [
         (np.array([[1.0, -2.0]]), np.array([0]), np.zeros((1, 2)), "t = 0, no noise: x_0 · sqrt(1 − β_0)"),
         (np.array([[2.0]]), np.array([9]), np.array([[1.0]]), "the last step, ε = 1"),
-        (rng.normal(size=(6, 2)), rng.integers(0, 10, size=6), rng.normal(size=(6, 2)),
-         "a batch of 6 points, each with its own step"),
+        (
+            rng.normal(size=(6, 2)),
+            rng.integers(0, 10, size=6),
+            rng.normal(size=(6, 2)),
+            "a batch of 6 points, each with its own step",
+        ),
     ]
     for x0, t, eps, what in cases:
         expected = forward_diffusion_reference(x0, t, eps, betas)
@@ -112,14 +126,15 @@ def check_forward_diffusion(fn: Callable) -> CheckReport:
         ab = np.cumprod(alphas)
         ab_before = np.concatenate([[1.0], ab[:-1]])[t]
         variants = {
-            "ᾱ_t is the product of all (1 − β_s) up to step t, not the single step's α_t":
-                np.sqrt(alphas[t])[:, None] * x0 + np.sqrt(1 - alphas[t])[:, None] * eps,
-            "the product runs up to and including step t (cumprod(1 − betas)[t])":
-                np.sqrt(ab_before)[:, None] * x0 + np.sqrt(1 - ab_before)[:, None] * eps,
-            "x_0 and ε are scaled by the square roots sqrt(ᾱ_t) and sqrt(1 − ᾱ_t)":
-                ab[t][:, None] * x0 + (1 - ab[t])[:, None] * eps,
-            "ᾱ_t multiplies (1 − β), not β":
-                np.sqrt(np.cumprod(betas)[t])[:, None] * x0 + np.sqrt(1 - np.cumprod(betas)[t])[:, None] * eps,
+            "ᾱ_t is the product of all (1 − β_s) up to step t, not the single step's α_t": np.sqrt(alphas[t])[:, None]
+            * x0
+            + np.sqrt(1 - alphas[t])[:, None] * eps,
+            "the product runs up to and including step t (cumprod(1 − betas)[t])": np.sqrt(ab_before)[:, None] * x0
+            + np.sqrt(1 - ab_before)[:, None] * eps,
+            "x_0 and ε are scaled by the square roots sqrt(ᾱ_t) and sqrt(1 − ᾱ_t)": ab[t][:, None] * x0
+            + (1 - ab[t])[:, None] * eps,
+            "ᾱ_t multiplies (1 − β), not β": np.sqrt(np.cumprod(betas)[t])[:, None] * x0
+            + np.sqrt(1 - np.cumprod(betas)[t])[:, None] * eps,
         }
         out = checker.call(fn, x0.copy(), t.copy(), eps.copy(), betas.copy())
         if out is None:

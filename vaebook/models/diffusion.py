@@ -50,8 +50,6 @@ def noise_schedule(num_steps: int, schedule: str = "linear") -> np.ndarray:
 
     Returns:
         float64 NumPy array of shape (T,), each β_t in (0, 1).
-
-    Used in: chapter 12, section "Diffusion: learning to remove noise".
     """
     num_steps = _check_positive_int("num_steps", num_steps)
     if schedule == "linear":
@@ -78,8 +76,6 @@ def timestep_embedding(t: Any, dim: int, num_steps: int):
 
     Returns:
         float32 tensor of shape (batch, dim).
-
-    Used in: chapter 12, section "Diffusion: learning to remove noise" (inside :class:`DDPM`).
     """
     dim = _check_positive_int("dim", dim)
     if dim % 2:
@@ -114,25 +110,29 @@ class DDPM(keras.Model):
         >>> ddpm.compile(optimizer=keras.optimizers.Adam(1e-3))
         >>> ddpm.fit(x, batch_size=256, epochs=100, verbose=0)
         >>> points = ddpm.sample(1000, seed=0)
-
-    Used in: chapter 12, section "Diffusion: learning to remove noise".
     """
 
-    def __init__(self, denoiser: keras.Model, num_steps: int = 100, schedule: str = "linear",
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self, denoiser: keras.Model, num_steps: int = 100, schedule: str = "linear", seed: int | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         if not isinstance(denoiser, keras.Model) or not denoiser.built or denoiser.inputs is None:
-            raise ValueError(f"denoiser must be a built keras.Model with inputs [x_t, time_features]; got "
-                             f"{type(denoiser).__name__}.")
+            raise ValueError(
+                f"denoiser must be a built keras.Model with inputs [x_t, time_features]; got {type(denoiser).__name__}."
+            )
         if len(denoiser.inputs) != 2:
             raise ValueError(f"denoiser must take two inputs [x_t, time_features]; got {len(denoiser.inputs)}.")
         self.data_shape = tuple(int(d) for d in denoiser.inputs[0].shape[1:])
         if tuple(denoiser.outputs[0].shape[1:]) != self.data_shape:
-            raise ValueError(f"the denoiser's output shape {tuple(denoiser.outputs[0].shape[1:])} must equal its "
-                             f"x_t input shape {self.data_shape} (it predicts the noise).")
+            raise ValueError(
+                f"the denoiser's output shape {tuple(denoiser.outputs[0].shape[1:])} must equal its "
+                f"x_t input shape {self.data_shape} (it predicts the noise)."
+            )
         if len(denoiser.inputs[1].shape) != 2 or denoiser.inputs[1].shape[-1] % 2:
-            raise ValueError(f"the denoiser's time input must have shape (batch, E) with E even; got "
-                             f"{tuple(denoiser.inputs[1].shape)}.")
+            raise ValueError(
+                f"the denoiser's time input must have shape (batch, E) with E even; got "
+                f"{tuple(denoiser.inputs[1].shape)}."
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
         self.denoiser = denoiser
@@ -159,7 +159,8 @@ class DDPM(keras.Model):
         return a * ops.cast(x0, "float32") + b * ops.cast(noise, "float32")
 
     def predict_noise(self, x_t, t, training=None):
-        """ε_θ(x_t, t): the denoiser on x_t (shape (batch, *data_shape)) and the time features of the 0-based steps t."""
+        """ε_θ(x_t, t): the denoiser on x_t (shape (batch, *data_shape)) and the time features of the 0-based
+        steps t."""
         x_t = ops.cast(ops.convert_to_tensor(x_t), "float32")
         t = ops.convert_to_tensor(t)
         return self.denoiser([x_t, timestep_embedding(t, self.embedding_dim, self.num_steps)], training=training)
@@ -168,8 +169,11 @@ class DDPM(keras.Model):
         batch = ops.shape(inputs)[0]
         t = keras.random.randint((batch,), 0, self.num_steps, seed=self.seed_generator)
         noise = keras.random.normal(ops.shape(inputs), seed=self.seed_generator)
-        return {"t": t, "noise": noise,
-                "predicted_noise": self.predict_noise(self.noisy(inputs, t, noise), t, training=training)}
+        return {
+            "t": t,
+            "noise": noise,
+            "predicted_noise": self.predict_noise(self.noisy(inputs, t, noise), t, training=training),
+        }
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """‖ε − ε_θ(x_t, t)‖², summed over the data dimensions, mean over the batch. ``y`` is ignored."""
@@ -211,9 +215,14 @@ class DDPM(keras.Model):
         return (x, trajectory) if return_trajectory else x
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable,
-                "denoiser": keras.saving.serialize_keras_object(self.denoiser),
-                "num_steps": self.num_steps, "schedule": self.schedule, "seed": self.seed}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "denoiser": keras.saving.serialize_keras_object(self.denoiser),
+            "num_steps": self.num_steps,
+            "schedule": self.schedule,
+            "seed": self.seed,
+        }
 
     @classmethod
     def from_config(cls, config: dict):
@@ -222,8 +231,14 @@ class DDPM(keras.Model):
         return cls(**config)
 
 
-def build_toy_ddpm(data_dim: int = 2, num_steps: int = 100, hidden: tuple[int, ...] = (128, 128, 128),
-                   embedding_dim: int = 32, schedule: str = "linear", seed: int | None = None) -> DDPM:
+def build_toy_ddpm(
+    data_dim: int = 2,
+    num_steps: int = 100,
+    hidden: tuple[int, ...] = (128, 128, 128),
+    embedding_dim: int = 32,
+    schedule: str = "linear",
+    seed: int | None = None,
+) -> DDPM:
     """A DDPM whose denoiser is a small MLP for low-dimensional data.
 
     Denoiser: [x_t (data_dim,), time features (embedding_dim,)] → concatenate → Dense(h, silu) per entry of

@@ -36,8 +36,10 @@ def _check_model(name: str, model: Any) -> None:
     if not isinstance(model, keras.Model):
         raise ValueError(f"{name} must be a keras.Model; got {type(model).__name__}.")
     if not model.built or model.inputs is None or len(model.inputs) != 1:
-        raise ValueError(f"{name} must be a built model with one input (e.g. functional, or Sequential starting "
-                         f"with keras.Input); got {type(model).__name__} named {model.name!r}.")
+        raise ValueError(
+            f"{name} must be a built model with one input (e.g. functional, or Sequential starting "
+            f"with keras.Input); got {type(model).__name__} named {model.name!r}."
+        )
 
 
 def _check_positive_int(name: str, value: Any) -> int:
@@ -70,8 +72,6 @@ class GAN(keras.Model):
         >>> gan.compile(optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
         >>> gan.fit(x, batch_size=256, epochs=50, verbose=0)
         >>> points = gan.sample(1000, seed=0)
-
-    Used in: chapter 12, section "A GAN: a generator and a critic".
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, seed: int | None = None, **kwargs):
@@ -80,14 +80,20 @@ class GAN(keras.Model):
         _check_model("discriminator", discriminator)
         data_shape = tuple(generator.outputs[0].shape[1:])
         if tuple(discriminator.inputs[0].shape[1:]) != data_shape:
-            raise ValueError(f"the discriminator's input shape {tuple(discriminator.inputs[0].shape[1:])} must be "
-                             f"the generator's output shape {data_shape}.")
+            raise ValueError(
+                f"the discriminator's input shape {tuple(discriminator.inputs[0].shape[1:])} must be "
+                f"the generator's output shape {data_shape}."
+            )
         if tuple(discriminator.outputs[0].shape[1:]) != (1,):
-            raise ValueError(f"the discriminator must output one logit per point, shape (batch, 1); got "
-                             f"{tuple(discriminator.outputs[0].shape)}.")
+            raise ValueError(
+                f"the discriminator must output one logit per point, shape (batch, 1); got "
+                f"{tuple(discriminator.outputs[0].shape)}."
+            )
         if len(generator.inputs[0].shape) != 2:
-            raise ValueError(f"the generator's input must be a noise vector, shape (batch, latent_dim); got "
-                             f"{tuple(generator.inputs[0].shape)}.")
+            raise ValueError(
+                f"the generator's input must be a noise vector, shape (batch, latent_dim); got "
+                f"{tuple(generator.inputs[0].shape)}."
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
         self.generator = generator
@@ -109,8 +115,11 @@ class GAN(keras.Model):
         batch = ops.shape(inputs)[0]
         z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         fake = self.generator(z, training=training)
-        return {"real_logits": self.discriminator(inputs, training=training), "fake": fake,
-                "fake_logits": self.discriminator(fake, training=training)}
+        return {
+            "real_logits": self.discriminator(inputs, training=training),
+            "fake": fake,
+            "fake_logits": self.discriminator(fake, training=training),
+        }
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """L_D + L_G − L_G(sg): gradient ∇L_D for the discriminator, ∇L_G for the generator (module docstring).
@@ -141,8 +150,12 @@ class GAN(keras.Model):
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"generate: z must have shape (N, {self.latent_dim}); got {z.shape}.")
-        return np.concatenate([np.asarray(ops.convert_to_numpy(self.generator(z[s:s + batch_size], training=False)))
-                               for s in range(0, len(z), batch_size)])
+        return np.concatenate(
+            [
+                np.asarray(ops.convert_to_numpy(self.generator(z[s : s + batch_size], training=False)))
+                for s in range(0, len(z), batch_size)
+            ]
+        )
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """``n`` new points: z ~ N(0, I) from a NumPy generator seeded by ``seed``, then one generator pass."""
@@ -155,10 +168,13 @@ class GAN(keras.Model):
         return np.asarray(ops.convert_to_numpy(ops.sigmoid(logits)))[:, 0]
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable,
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "seed": self.seed}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "seed": self.seed,
+        }
 
     @classmethod
     def from_config(cls, config: dict):
@@ -176,8 +192,9 @@ def _mlp(input_dim: int, hidden: tuple[int, ...], output_dim: int, activation: s
     return keras.Model(inputs, keras.layers.Dense(output_dim, name=f"{name}_out")(h), name=name)
 
 
-def build_toy_gan(data_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (128, 128),
-                  seed: int | None = None) -> GAN:
+def build_toy_gan(
+    data_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (128, 128), seed: int | None = None
+) -> GAN:
     """A GAN of two small MLPs for low-dimensional data.
 
     Generator: (latent_dim,) → Dense(h, relu) per entry of ``hidden`` → Dense(data_dim), linear output.

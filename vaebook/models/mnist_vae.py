@@ -27,7 +27,9 @@ def build_mnist_encoder(
     num_classes: int | None = None,
     name: str = "encoder",
 ) -> keras.Model:
-    """The convolutional MNIST encoder of the TU Dortmund lecture slides (Korzhylova et al., 2024): convolution, pooling, flattening and dense layers.
+    """The convolutional MNIST encoder of the TU Dortmund lecture slides (Korzhylova et al., 2024).
+
+    Convolution, pooling, flattening and dense layers.
 
     (28, 28, 1) → Conv2D(f₁, 3×3, relu) → MaxPooling 2×2 → Conv2D(f₂, 3×3, relu) → MaxPooling 2×2 → Flatten
     → Dense(dense_units, relu) → two Dense(latent_dim) heads: mean and log-variance. With ``num_classes``, a
@@ -54,7 +56,9 @@ def build_mnist_encoder(
 def build_mnist_decoder(
     latent_dim: int = 16, filters: tuple[int, int] = (64, 32), num_classes: int | None = None, name: str = "decoder"
 ) -> keras.Model:
-    """The convolutional MNIST decoder of the TU Dortmund lecture slides (Korzhylova et al., 2024): dense, reshape and transposed convolutions, to logits.
+    """The convolutional MNIST decoder of the TU Dortmund lecture slides (Korzhylova et al., 2024).
+
+    Dense, reshape and transposed convolutions, to logits.
 
     z → Dense(7·7·f₁, relu) → Reshape(7, 7, f₁) → Conv2DTranspose(f₁, 3×3, stride 2, relu) → 14×14
     → Conv2DTranspose(f₂, 3×3, stride 2, relu) → 28×28 → Conv2DTranspose(1, 3×3) → logits of shape (28, 28, 1).
@@ -100,7 +104,7 @@ def build_mnist_vae(
     Returns:
         An uncompiled :class:`VAE`; ``compile(optimizer=...)`` then ``fit(x_binary)``.
 
-    Used in: chapter 7, section "The architecture"; chapter 9, section "Reconstructions next to the VAE's".
+    Used in: chapter 7, section "The architecture".
     """
     encoder = build_mnist_encoder(latent_dim, filters, dense_units)
     decoder = build_mnist_decoder(latent_dim, filters[::-1])

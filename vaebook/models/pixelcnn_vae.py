@@ -76,20 +76,26 @@ class PixelCNNVAE(VAE):
         >>> model.compile(optimizer=keras.optimizers.Adam(1e-3))
         >>> model.fit(x_binary, epochs=5, batch_size=128)
         >>> images = model.sample(8, seed=0)          # 784 passes, one per pixel
-
-    Used in: chapter 10, sections "A powerful decoder" and "Remedies, measured".
     """
 
-    def __init__(self, encoder: keras.Model, conditioner: keras.Model, filters: int = 32,
-                 num_residual_blocks: int = 2, first_kernel_size: int = 7, beta: float = 1.0,
-                 free_bits: float | None = None, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        conditioner: keras.Model,
+        filters: int = 32,
+        num_residual_blocks: int = 2,
+        first_kernel_size: int = 7,
+        beta: float = 1.0,
+        free_bits: float | None = None,
+        seed: int | None = None,
+        **kwargs,
+    ):
         kwargs.pop("likelihood", None)
         kwargs.pop("decoder_sigma", None)
         _check_model("conditioner", conditioner)
         out_shape = tuple(conditioner.outputs[0].shape) if conditioner.outputs else ()
         if len(out_shape) != 4 or None in out_shape[1:]:
-            raise ValueError(f"conditioner must map z to a feature map (batch, H, W, C); got output shape "
-                             f"{out_shape}.")
+            raise ValueError(f"conditioner must map z to a feature map (batch, H, W, C); got output shape {out_shape}.")
         self.filters = _positive_int("filters", filters, 2)
         self.num_residual_blocks = _positive_int("num_residual_blocks", num_residual_blocks, 0)
         first_kernel_size = _positive_int("first_kernel_size", first_kernel_size, 1)
@@ -97,21 +103,31 @@ class PixelCNNVAE(VAE):
             raise ValueError(f"first_kernel_size must be odd (a centre pixel); got {first_kernel_size}.")
         self.first_kernel_size = first_kernel_size
         self.image_shape = (int(out_shape[1]), int(out_shape[2]), 1)
-        super().__init__(encoder, conditioner, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed,
-                         **kwargs)
+        super().__init__(
+            encoder, conditioner, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, **kwargs
+        )
         enc_in = tuple(encoder.inputs[0].shape[1:])
         if enc_in != self.image_shape:
-            raise ValueError(f"encoder input shape {enc_in} and conditioner output grid {self.image_shape} differ: "
-                             "the conditioner must produce one feature vector per pixel.")
+            raise ValueError(
+                f"encoder input shape {enc_in} and conditioner output grid {self.image_shape} differ: "
+                "the conditioner must produce one feature vector per pixel."
+            )
         h, w, _ = self.image_shape
         image = keras.Input((None, w, 1), name="image")  # any number of rows: sampling crops
         condition = keras.Input((None, w, int(out_shape[3])), name="condition")
-        hidden = keras.layers.Add()([
-            MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a")(image),
-            keras.layers.Conv2D(self.filters, 1, name="condition_0")(condition)])
+        hidden = keras.layers.Add()(
+            [
+                MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a")(image),
+                keras.layers.Conv2D(self.filters, 1, name="condition_0")(condition),
+            ]
+        )
         for i in range(self.num_residual_blocks):
-            hidden = keras.layers.Add()([MaskedResidualBlock(self.filters, name=f"residual_{i}")(hidden),
-                                         keras.layers.Conv2D(self.filters, 1, name=f"condition_{i + 1}")(condition)])
+            hidden = keras.layers.Add()(
+                [
+                    MaskedResidualBlock(self.filters, name=f"residual_{i}")(hidden),
+                    keras.layers.Conv2D(self.filters, 1, name=f"condition_{i + 1}")(condition),
+                ]
+            )
         hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1")(hidden)
         logits = keras.layers.Conv2D(1, 1, name="logits")(hidden)
         self.pixel_network = keras.Model([image, condition], logits, name="pixel_network")
@@ -128,8 +144,12 @@ class PixelCNNVAE(VAE):
 
     def pixel_logits(self, x, condition):
         """Logits of p(x_i = 1 | x_<i, z) for every pixel at once, from images and the conditioning map."""
-        return self.pixel_network([ops.cast(ops.convert_to_tensor(x), self.compute_dtype),
-                                   ops.cast(ops.convert_to_tensor(condition), self.compute_dtype)])
+        return self.pixel_network(
+            [
+                ops.cast(ops.convert_to_tensor(x), self.compute_dtype),
+                ops.cast(ops.convert_to_tensor(condition), self.compute_dtype),
+            ]
+        )
 
     def call(self, inputs, training=None):
         mean, log_var = self._split_encoder_output(self.encoder(inputs, training=training))
@@ -167,13 +187,13 @@ class PixelCNNVAE(VAE):
         h, w, _ = self.image_shape
         out = []
         for start in range(0, len(z), batch_size):
-            zb = z[start:start + batch_size]
+            zb = z[start : start + batch_size]
             condition = ops.convert_to_numpy(self.decoder(zb, training=False))
             x = np.zeros((len(zb), h, w, 1), np.float32)
             for i in range(h):
                 top = max(0, i - self.receptive_rows)  # rows above `top` cannot reach row i
                 for j in range(w):
-                    logits = self.pixel_network.predict_on_batch([x[:, top:i + 1], condition[:, top:i + 1]])
+                    logits = self.pixel_network.predict_on_batch([x[:, top : i + 1], condition[:, top : i + 1]])
                     logits = logits[:, i - top, j, 0]
                     p = 1.0 / (1.0 + np.exp(-np.asarray(ops.convert_to_numpy(logits), np.float64)))
                     x[:, i, j, 0] = (rng.uniform(size=len(zb)) < p).astype(np.float32)
@@ -196,8 +216,9 @@ class PixelCNNVAE(VAE):
         config["conditioner"] = config.pop("decoder")
         for key in ("likelihood", "decoder_sigma"):
             config.pop(key, None)
-        config.update(filters=self.filters, num_residual_blocks=self.num_residual_blocks,
-                      first_kernel_size=self.first_kernel_size)
+        config.update(
+            filters=self.filters, num_residual_blocks=self.num_residual_blocks, first_kernel_size=self.first_kernel_size
+        )
         return config
 
     @classmethod
@@ -211,8 +232,6 @@ class PixelCNNVAE(VAE):
 def build_mnist_conditioner(latent_dim: int = 16, channels: int = 32, name: str = "conditioner") -> keras.Model:
     """z → (28, 28, channels) feature map: Dense(7·7·32, relu) → Reshape → two stride-2 Conv2DTranspose (relu)
     → Conv2D(channels, 1). The upsampling path of chapter 7's decoder, ending in features instead of logits.
-
-    Used in: chapter 10, section "A powerful decoder".
     """
     latent_dim = check_integer("latent_dim", latent_dim)
     channels = _positive_int("channels", channels)
@@ -224,9 +243,16 @@ def build_mnist_conditioner(latent_dim: int = 16, channels: int = 32, name: str 
     return keras.Model(z, keras.layers.Conv2D(channels, 1, name="features")(h), name=name)
 
 
-def build_mnist_pixelcnn_vae(latent_dim: int = 16, filters: int = 32, num_residual_blocks: int = 2,
-                             first_kernel_size: int = 7, beta: float = 1.0, free_bits: float | None = None,
-                             seed: int | None = None, name: str = "mnist_pixelcnn_vae") -> PixelCNNVAE:
+def build_mnist_pixelcnn_vae(
+    latent_dim: int = 16,
+    filters: int = 32,
+    num_residual_blocks: int = 2,
+    first_kernel_size: int = 7,
+    beta: float = 1.0,
+    free_bits: float | None = None,
+    seed: int | None = None,
+    name: str = "mnist_pixelcnn_vae",
+) -> PixelCNNVAE:
     """Chapter 7's convolutional encoder with a PixelCNN decoder conditioned on z, for binarized 28×28 digits.
 
     ``first_kernel_size`` and ``num_residual_blocks`` set the decoder's receptive field: the default (7×7 then two
@@ -236,9 +262,18 @@ def build_mnist_pixelcnn_vae(latent_dim: int = 16, filters: int = 32, num_residu
     Returns:
         An uncompiled :class:`PixelCNNVAE`.
 
-    Used in: chapter 10, sections "A powerful decoder" and "Remedies, measured".
+    Used in: chapter 10, section "A powerful decoder"; chapter 10, section "Remedies, measured".
     """
     encoder = build_mnist_encoder(latent_dim)
     conditioner = build_mnist_conditioner(latent_dim, filters)
-    return PixelCNNVAE(encoder, conditioner, filters=filters, num_residual_blocks=num_residual_blocks,
-                       first_kernel_size=first_kernel_size, beta=beta, free_bits=free_bits, seed=seed, name=name)
+    return PixelCNNVAE(
+        encoder,
+        conditioner,
+        filters=filters,
+        num_residual_blocks=num_residual_blocks,
+        first_kernel_size=first_kernel_size,
+        beta=beta,
+        free_bits=free_bits,
+        seed=seed,
+        name=name,
+    )

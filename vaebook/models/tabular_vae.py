@@ -83,13 +83,21 @@ class TabularVAE(keras.Model):
         >>> vae.fit(rows, epochs=200, batch_size=32, verbose=0)      # rows: (N, 5), species code in column 4
         >>> filled = vae.impute(rows_with_nans)
 
-    Used in: chapter 11, sections "A real table: breast-cancer biopsies", "A table with a categorical column" and
-    "IRIS in two dimensions".
+    Used in: chapter 11, section "A real table: breast-cancer biopsies"; chapter 11, section "A table with a
+    categorical column"; chapter 11, section "IRIS in two dimensions".
     """
 
-    def __init__(self, num_numeric: int, categories: Sequence[int] = (), latent_dim: int = 2,
-                 hidden_units: Sequence[int] = (64, 64), beta: float = 1.0, mask_rate: float = 0.0,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        num_numeric: int,
+        categories: Sequence[int] = (),
+        latent_dim: int = 2,
+        hidden_units: Sequence[int] = (64, 64),
+        beta: float = 1.0,
+        mask_rate: float = 0.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.num_numeric = _positive_int("num_numeric", num_numeric, minimum=0)
         self.categories = [_positive_int("each entry of categories", k, minimum=2) for k in categories]
@@ -112,19 +120,27 @@ class TabularVAE(keras.Model):
         enc_in = 2 * self.num_numeric + sum(self.categories)
         self.encoder = keras.Sequential(
             [keras.Input((enc_in,))]
-            + [keras.layers.Dense(u, activation="relu", kernel_initializer=init(i))
-               for i, u in enumerate(self.hidden_units)]
-            + [keras.layers.Dense(2 * self.latent_dim, kernel_initializer=init(50))], name="encoder")
+            + [
+                keras.layers.Dense(u, activation="relu", kernel_initializer=init(i))
+                for i, u in enumerate(self.hidden_units)
+            ]
+            + [keras.layers.Dense(2 * self.latent_dim, kernel_initializer=init(50))],
+            name="encoder",
+        )
         self.decoder = keras.Sequential(
             [keras.Input((self.latent_dim,))]
-            + [keras.layers.Dense(u, activation="relu", kernel_initializer=init(100 + i))
-               for i, u in enumerate(reversed(self.hidden_units))]
+            + [
+                keras.layers.Dense(u, activation="relu", kernel_initializer=init(100 + i))
+                for i, u in enumerate(reversed(self.hidden_units))
+            ]
             + [keras.layers.Dense(self.num_numeric + sum(self.categories), kernel_initializer=init(150))],
-            name="decoder")
+            name="decoder",
+        )
         self.sampling = Sampling(seed=seed, name="sampling")
         self.mask_seed = keras.random.SeedGenerator(None if seed is None else seed + 7)
-        self.log_sigma = self.add_weight(shape=(max(self.num_numeric, 1),), initializer="zeros", trainable=True,
-                                         name="log_sigma")
+        self.log_sigma = self.add_weight(
+            shape=(max(self.num_numeric, 1),), initializer="zeros", trainable=True, name="log_sigma"
+        )
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.sampling.built = True
@@ -141,8 +157,8 @@ class TabularVAE(keras.Model):
         observed = ops.logical_not(ops.isnan(x))
         filled = ops.where(observed, x, ops.zeros_like(x))
         observed = ops.cast(observed, "float32")
-        num = filled[:, :self.num_numeric]
-        num_obs = observed[:, :self.num_numeric]
+        num = filled[:, : self.num_numeric]
+        num_obs = observed[:, : self.num_numeric]
         cats, cat_obs = [], []
         for j, k in enumerate(self.categories):
             col = self.num_numeric + j
@@ -155,7 +171,7 @@ class TabularVAE(keras.Model):
         if training and self.mask_rate > 0:
             shape = (ops.shape(num_obs)[0], self.num_columns)
             keep = ops.cast(keras.random.uniform(shape, seed=self.mask_seed) >= self.mask_rate, "float32")
-            num_obs = num_obs * keep[:, :self.num_numeric]
+            num_obs = num_obs * keep[:, : self.num_numeric]
             cat_obs = [o * keep[:, self.num_numeric + j] for j, o in enumerate(cat_obs)]
         parts = [num * num_obs, 1.0 - num_obs] if self.num_numeric else []
         parts += [c * o[:, None] for c, o in zip(cats, cat_obs)]
@@ -164,27 +180,27 @@ class TabularVAE(keras.Model):
     def _encode_tensors(self, x, training=False):
         num, num_obs, cats, cat_obs = self._split(x)
         h = self.encoder(self._encoder_input(num, num_obs, cats, cat_obs, training), training=training)
-        return h[:, :self.latent_dim], clamp_log_var(h[:, self.latent_dim:])
+        return h[:, : self.latent_dim], clamp_log_var(h[:, self.latent_dim :])
 
     def _decode_tensors(self, z, training=False):
         out = self.decoder(z, training=training)
-        numeric_mean = out[:, :self.num_numeric]
+        numeric_mean = out[:, : self.num_numeric]
         logits, start = [], self.num_numeric
         for k in self.categories:
-            logits.append(out[:, start:start + k])
+            logits.append(out[:, start : start + k])
             start += k
         return numeric_mean, logits
 
     def _sigma(self):
-        return ops.exp(ops.clip(self.log_sigma[:self.num_numeric], *LOG_SIGMA_RANGE))
+        return ops.exp(ops.clip(self.log_sigma[: self.num_numeric], *LOG_SIGMA_RANGE))
 
     def _nll(self, x, numeric_mean, logits):
         """−log p(x_obs | z) per row, summed over the observed entries: shape (batch,)."""
         num, num_obs, cats, cat_obs = self._split(x)
         total = ops.zeros_like(num_obs[:, 0]) if self.num_numeric else ops.zeros_like(cat_obs[0])
         if self.num_numeric:
-            log_sigma = ops.clip(self.log_sigma[:self.num_numeric], *LOG_SIGMA_RANGE)
-            per_entry = (0.5 * ops.square((num - numeric_mean) / ops.exp(log_sigma)) + log_sigma + 0.5 * _LOG_2PI)
+            log_sigma = ops.clip(self.log_sigma[: self.num_numeric], *LOG_SIGMA_RANGE)
+            per_entry = 0.5 * ops.square((num - numeric_mean) / ops.exp(log_sigma)) + log_sigma + 0.5 * _LOG_2PI
             total = total + ops.sum(per_entry * num_obs, axis=-1)
         for onehot, obs, lg in zip(cats, cat_obs, logits):
             per_row = -ops.sum(onehot * ops.log_softmax(lg, axis=-1), axis=-1)
@@ -194,14 +210,18 @@ class TabularVAE(keras.Model):
     def _check_rows(self, x, name: str = "x") -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.num_columns:
-            raise ValueError(f"{name} must have shape (N, {self.num_columns}) ({self.num_numeric} numeric and "
-                             f"{len(self.categories)} categorical columns); got {x.shape}.")
+            raise ValueError(
+                f"{name} must have shape (N, {self.num_columns}) ({self.num_numeric} numeric and "
+                f"{len(self.categories)} categorical columns); got {x.shape}."
+            )
         for j, k in enumerate(self.categories):
             col = x[:, self.num_numeric + j]
             col = col[~np.isnan(col)]
             if col.size and (np.any(col != np.round(col)) or col.min() < 0 or col.max() > k - 1):
-                raise ValueError(f"categorical column {self.num_numeric + j} must hold integer codes in "
-                                 f"[0, {k - 1}] or NaN; got values in [{col.min()}, {col.max()}].")
+                raise ValueError(
+                    f"categorical column {self.num_numeric + j} must hold integer codes in "
+                    f"[0, {k - 1}] or NaN; got values in [{col.min()}, {col.max()}]."
+                )
         if np.any(np.isinf(x)):
             raise ValueError(f"{name} must be finite or NaN (missing); it holds inf.")
         return x
@@ -211,8 +231,7 @@ class TabularVAE(keras.Model):
         mean, log_var = self._encode_tensors(inputs, training=bool(training))
         z = self.sampling([mean, log_var])
         numeric_mean, logits = self._decode_tensors(z, training=training)
-        return {"numeric_mean": numeric_mean, "categorical_logits": logits, "mean": mean, "log_var": log_var,
-                "z": z}
+        return {"numeric_mean": numeric_mean, "categorical_logits": logits, "mean": mean, "log_var": log_var, "z": z}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Negative ELBO over the observed entries: per-row sums, mean over the batch (``y`` is ignored)."""
@@ -266,14 +285,20 @@ class TabularVAE(keras.Model):
         mean, _ = self.encode(x)
         numeric_mean, probs = self.decode(mean)
         filled = x.copy()
-        guess = np.concatenate([numeric_mean] + [p.argmax(axis=1)[:, None].astype(np.float32) for p in probs],
-                               axis=1)
+        guess = np.concatenate([numeric_mean] + [p.argmax(axis=1)[:, None].astype(np.float32) for p in probs], axis=1)
         missing = np.isnan(x)
         filled[missing] = guess[missing]
         return filled
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable, "num_numeric": self.num_numeric,
-                "categories": list(self.categories), "latent_dim": self.latent_dim,
-                "hidden_units": list(self.hidden_units), "beta": self.beta, "mask_rate": self.mask_rate,
-                "seed": self.seed}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "num_numeric": self.num_numeric,
+            "categories": list(self.categories),
+            "latent_dim": self.latent_dim,
+            "hidden_units": list(self.hidden_units),
+            "beta": self.beta,
+            "mask_rate": self.mask_rate,
+            "seed": self.seed,
+        }
