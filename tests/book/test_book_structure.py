@@ -245,9 +245,7 @@ def _notebook_with_environment() -> dict:
 
 def test_environment_lines_come_before_the_default_backend():
     lines = notebooks.bootstrap_source(environment=ENV).splitlines()
-    jax_line = lines.index(
-        'os.environ.setdefault("KERAS_BACKEND", "jax")  # this notebook\'s default (metadata vaebook.environment)'
-    )
+    jax_line = lines.index('os.environ.setdefault("KERAS_BACKEND", "jax")  # metadata vaebook.environment')
     xla_line = next(i for i, line in enumerate(lines) if line.startswith('os.environ.setdefault("XLA_FLAGS", '))
     default = next(i for i, line in enumerate(lines) if line.startswith(notebooks.BACKEND_LINE + ', "tensorflow")'))
     assert jax_line < xla_line < default < lines.index("import vaebook")
