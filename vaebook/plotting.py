@@ -416,7 +416,7 @@ def animate_latents(
     Raises:
         ValueError: if the frames are not ``(N, 2)`` arrays of one common ``N``, or labels/steps do not match.
 
-    Used in: chapter "A variational autoencoder for MNIST", section "The latent space during training".
+    Used in: chapter 7, section "The latent space during training".
     """
     import matplotlib.pyplot as plt
     from matplotlib import animation
