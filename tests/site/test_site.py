@@ -54,6 +54,21 @@ IMAGES_JS = """async () => {
 }"""
 
 
+# Console errors that come from Jupyter Book 1's own theme on every page of every such site, not from the book,
+# reported and left alone here (each is matched exactly; anything else fails the test):
+KNOWN_THEME_ERRORS = (
+    # sphinx-thebe's loader script is included twice by jupyter-book 1 with launch buttons configured; the second
+    # `const THEBE_JS_URL` throws. Thebe (live code) is not used by this book.
+    "uncaught: Identifier 'THEBE_JS_URL' has already been declared",
+    # pydata-sphinx-theme logs this on a first visit, before a light/dark mode is stored in localStorage.
+    "Got invalid theme mode: . Resetting to auto.",
+)
+
+
+def _known(message: str) -> bool:
+    return any(message.startswith(k) for k in KNOWN_THEME_ERRORS)
+
+
 @dataclass
 class Visit:
     page: object
@@ -72,8 +87,9 @@ def _visit(browser, site_url: str, name: str) -> Visit:
     # Nothing outside the site is fetched: a page must not depend on the network (MathJax ships with the site).
     page.route(re.compile(r"^(?!" + re.escape(site_url) + r"|data:|blob:|about:)"), lambda route: route.abort())
     page.on("console", lambda m: m.type == "error" and local(m.location.get("url", site_url) or site_url)
-            and visit.console_errors.append(f"{m.text} ({m.location.get('url')})"))
-    page.on("pageerror", lambda err: visit.console_errors.append(f"uncaught: {err}"))
+            and not _known(m.text) and visit.console_errors.append(f"{m.text} ({m.location.get('url')})"))
+    page.on("pageerror", lambda err: not _known(f"uncaught: {err}")
+            and visit.console_errors.append(f"uncaught: {err}"))
     page.on("response", lambda r: local(r.url) and r.status >= 400
             and visit.local_failures.append(f"{r.status} {r.url}"))
     page.on("requestfailed", lambda r: local(r.url) and visit.local_failures.append(f"failed {r.url}"))
@@ -120,9 +136,9 @@ def test_chapter_opens_with_title_bootstrap_collapsed_and_colab_link(visit, name
     page = v.page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{Path(name).name}.png"))
-    article = page.locator("main article, main").first
-    h1 = article.locator("h1").first
-    assert h1.is_visible(), f"{name}: no visible title"
+    article = page.locator("main").first
+    h1 = article.locator("h1 >> visible=true").first
+    assert h1.count() == 1 and h1.is_visible(), f"{name}: no visible title"
     first_cell = article.locator(".cell").first
     assert first_cell.count() == 1, f"{name}: no code cell"
     assert h1.bounding_box()["y"] < (first_cell.bounding_box() or {"y": 1e9})["y"], \
