@@ -54,6 +54,21 @@ IMAGES_JS = """async () => {
 }"""
 
 
+# Console errors that come from Jupyter Book 1's own theme on every page of every such site, not from the book,
+# reported and left alone here (each is matched exactly; anything else fails the test):
+KNOWN_THEME_ERRORS = (
+    # sphinx-thebe's loader script is included twice by jupyter-book 1 with launch buttons configured; the second
+    # `const THEBE_JS_URL` throws. Thebe (live code) is not used by this book.
+    "uncaught: Identifier 'THEBE_JS_URL' has already been declared",
+    # pydata-sphinx-theme logs this on a first visit, before a light/dark mode is stored in localStorage.
+    "Got invalid theme mode: . Resetting to auto.",
+)
+
+
+def _known(message: str) -> bool:
+    return any(message.startswith(k) for k in KNOWN_THEME_ERRORS)
+
+
 @dataclass
 class Visit:
     page: object
@@ -76,10 +91,11 @@ def _visit(browser, site_url: str, name: str) -> Visit:
         lambda m: (
             m.type == "error"
             and local(m.location.get("url", site_url) or site_url)
+            and not _known(m.text)
             and visit.console_errors.append(f"{m.text} ({m.location.get('url')})")
         ),
     )
-    page.on("pageerror", lambda err: visit.console_errors.append(f"uncaught: {err}"))
+    page.on("pageerror", lambda err: not _known(f"uncaught: {err}") and visit.console_errors.append(f"uncaught: {err}"))
     page.on(
         "response", lambda r: local(r.url) and r.status >= 400 and visit.local_failures.append(f"{r.status} {r.url}")
     )
@@ -127,9 +143,9 @@ def test_chapter_opens_with_title_bootstrap_collapsed_and_colab_link(visit, name
     page = v.page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{Path(name).name}.png"))
-    article = page.locator("main article, main").first
-    h1 = article.locator("h1").first
-    assert h1.is_visible(), f"{name}: no visible title"
+    article = page.locator("main").first
+    h1 = article.locator("h1 >> visible=true").first
+    assert h1.count() == 1 and h1.is_visible(), f"{name}: no visible title"
     first_cell = article.locator(".cell").first
     assert first_cell.count() == 1, f"{name}: no code cell"
     assert h1.bounding_box()["y"] < (first_cell.bounding_box() or {"y": 1e9})["y"], (
@@ -160,8 +176,9 @@ def test_solutions_start_collapsed_and_open_on_click(visit, name):
         body = solution.locator(":scope > :not(.admonition-title):not(button)").first
         assert body.count() == 1, f"{name}: solution {i + 1} has no body"
         assert not body.is_visible(), f"{name}: solution {i + 1} is open before a click"
-        solution.locator(".admonition-title, button.toggle-button").first.click()
-        body.wait_for(state="visible", timeout=5000)
+        toggle = solution.locator("button.toggle-button")
+        (toggle if toggle.count() else solution.locator(".admonition-title")).first.click()
+        body.wait_for(state="visible", timeout=15000)
 
 
 def test_chapter_7_animation_changes_frames_when_played(visit):
