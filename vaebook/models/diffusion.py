@@ -24,16 +24,11 @@ from typing import Any
 import keras
 import numpy as np
 from keras import ops
+from vaebook._validation import check_integer
 
 __all__ = ["DDPM", "build_toy_ddpm", "noise_schedule", "timestep_embedding"]
 
 SCHEDULES = ("linear", "cosine")
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def noise_schedule(num_steps: int, schedule: str = "linear") -> np.ndarray:
@@ -51,7 +46,7 @@ def noise_schedule(num_steps: int, schedule: str = "linear") -> np.ndarray:
     Returns:
         float64 NumPy array of shape (T,), each β_t in (0, 1).
     """
-    num_steps = _check_positive_int("num_steps", num_steps)
+    num_steps = check_integer("num_steps", num_steps)
     if schedule == "linear":
         scale = 1000.0 / num_steps
         return np.linspace(min(scale * 1e-4, 0.999), min(scale * 0.02, 0.999), num_steps)
@@ -77,7 +72,7 @@ def timestep_embedding(t: Any, dim: int, num_steps: int):
     Returns:
         float32 tensor of shape (batch, dim).
     """
-    dim = _check_positive_int("dim", dim)
+    dim = check_integer("dim", dim)
     if dim % 2:
         raise ValueError(f"dim must be even (sines and cosines); got {dim}.")
     half = dim // 2
@@ -136,7 +131,7 @@ class DDPM(keras.Model):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
         self.denoiser = denoiser
-        self.num_steps = _check_positive_int("num_steps", num_steps)
+        self.num_steps = check_integer("num_steps", num_steps)
         self.schedule = schedule
         self.betas = noise_schedule(self.num_steps, schedule)
         self.alphas = 1.0 - self.betas
@@ -199,7 +194,7 @@ class DDPM(keras.Model):
         Returns:
             NumPy array of shape (n, *data_shape); with ``return_trajectory``, the pair (samples, trajectory).
         """
-        n = _check_positive_int("sample: n", n)
+        n = check_integer("sample: n", n)
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((n,) + self.data_shape).astype(np.float32)
         trajectory = [x]
@@ -257,11 +252,11 @@ def build_toy_ddpm(
 
     Used in: chapter 12, section "Diffusion: learning to remove noise".
     """
-    data_dim = _check_positive_int("data_dim", data_dim)
-    embedding_dim = _check_positive_int("embedding_dim", embedding_dim)
+    data_dim = check_integer("data_dim", data_dim)
+    embedding_dim = check_integer("embedding_dim", embedding_dim)
     if embedding_dim % 2:
         raise ValueError(f"embedding_dim must be even; got {embedding_dim}.")
-    hidden = tuple(_check_positive_int("each entry of hidden", h) for h in hidden)
+    hidden = tuple(check_integer("each entry of hidden", h) for h in hidden)
     x_in = keras.Input((data_dim,), name="x_t")
     t_in = keras.Input((embedding_dim,), name="time_features")
     h = keras.layers.Concatenate(name="concat")([x_in, t_in])

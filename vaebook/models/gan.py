@@ -28,6 +28,7 @@ from typing import Any
 import keras
 import numpy as np
 from keras import ops
+from vaebook._validation import check_integer
 
 __all__ = ["GAN", "build_toy_gan"]
 
@@ -40,12 +41,6 @@ def _check_model(name: str, model: Any) -> None:
             f"{name} must be a built model with one input (e.g. functional, or Sequential starting "
             f"with keras.Input); got {type(model).__name__} named {model.name!r}."
         )
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
@@ -159,7 +154,7 @@ class GAN(keras.Model):
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """``n`` new points: z ~ N(0, I) from a NumPy generator seeded by ``seed``, then one generator pass."""
-        n = _check_positive_int("sample: n", n)
+        n = check_integer("sample: n", n)
         return self.generate(np.random.default_rng(seed).standard_normal((n, self.latent_dim)))
 
     def discriminate(self, x: Any) -> np.ndarray:
@@ -211,9 +206,9 @@ def build_toy_gan(
 
     Used in: chapter 12, section "A GAN: a generator and a critic".
     """
-    data_dim = _check_positive_int("data_dim", data_dim)
-    latent_dim = _check_positive_int("latent_dim", latent_dim)
-    hidden = tuple(_check_positive_int("each entry of hidden", h) for h in hidden)
+    data_dim = check_integer("data_dim", data_dim)
+    latent_dim = check_integer("latent_dim", latent_dim)
+    hidden = tuple(check_integer("each entry of hidden", h) for h in hidden)
     generator = _mlp(latent_dim, hidden, data_dim, "relu", "generator")
     discriminator = _mlp(data_dim, hidden, 1, "leaky_relu", "discriminator")
     return GAN(generator, discriminator, seed=seed)

@@ -33,12 +33,6 @@ from vaebook.models.vae import VAE, _check_model
 __all__ = ["PixelCNNVAE", "build_mnist_pixelcnn_vae", "build_mnist_conditioner"]
 
 
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
-
-
 @keras.saving.register_keras_serializable(package="vaebook")
 class PixelCNNVAE(VAE):
     """A VAE with an autoregressive decoder: a PixelCNN over binary pixels, conditioned on z.
@@ -96,9 +90,9 @@ class PixelCNNVAE(VAE):
         out_shape = tuple(conditioner.outputs[0].shape) if conditioner.outputs else ()
         if len(out_shape) != 4 or None in out_shape[1:]:
             raise ValueError(f"conditioner must map z to a feature map (batch, H, W, C); got output shape {out_shape}.")
-        self.filters = _positive_int("filters", filters, 2)
-        self.num_residual_blocks = _positive_int("num_residual_blocks", num_residual_blocks, 0)
-        first_kernel_size = _positive_int("first_kernel_size", first_kernel_size, 1)
+        self.filters = check_integer("filters", filters, 2)
+        self.num_residual_blocks = check_integer("num_residual_blocks", num_residual_blocks, 0)
+        first_kernel_size = check_integer("first_kernel_size", first_kernel_size, 1)
         if first_kernel_size % 2 == 0:
             raise ValueError(f"first_kernel_size must be odd (a centre pixel); got {first_kernel_size}.")
         self.first_kernel_size = first_kernel_size
@@ -234,7 +228,7 @@ def build_mnist_conditioner(latent_dim: int = 16, channels: int = 32, name: str 
     → Conv2D(channels, 1). The upsampling path of chapter 7's decoder, ending in features instead of logits.
     """
     latent_dim = check_integer("latent_dim", latent_dim)
-    channels = _positive_int("channels", channels)
+    channels = check_integer("channels", channels)
     z = keras.Input((latent_dim,), name="z")
     h = keras.layers.Dense(7 * 7 * 32, activation="relu")(z)
     h = keras.layers.Reshape((7, 7, 32))(h)

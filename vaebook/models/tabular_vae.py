@@ -36,6 +36,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._validation import check_integer
 from vaebook import losses
 from vaebook.layers.sampling import Sampling, clamp_log_var
 
@@ -43,12 +44,6 @@ __all__ = ["TabularVAE"]
 
 LOG_SIGMA_RANGE = (-5.0, 3.0)
 _LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def _to_numpy(t: Any) -> np.ndarray:
@@ -99,12 +94,12 @@ class TabularVAE(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.num_numeric = _positive_int("num_numeric", num_numeric, minimum=0)
-        self.categories = [_positive_int("each entry of categories", k, minimum=2) for k in categories]
+        self.num_numeric = check_integer("num_numeric", num_numeric, minimum=0)
+        self.categories = [check_integer("each entry of categories", k, minimum=2) for k in categories]
         if self.num_numeric + len(self.categories) == 0:
             raise ValueError("a TabularVAE needs at least one column: num_numeric = 0 and no categories.")
-        self.latent_dim = _positive_int("latent_dim", latent_dim)
-        self.hidden_units = [_positive_int("each entry of hidden_units", u) for u in hidden_units]
+        self.latent_dim = check_integer("latent_dim", latent_dim)
+        self.hidden_units = [check_integer("each entry of hidden_units", u) for u in hidden_units]
         if isinstance(beta, bool) or not float(beta) >= 0:
             raise ValueError(f"beta must be a number >= 0; got {beta!r}.")
         if isinstance(mask_rate, bool) or not 0.0 <= float(mask_rate) < 1.0:
