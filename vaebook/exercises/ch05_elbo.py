@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from vaebook.exercises._checking import Checker, CheckReport, _as_array, _to_numpy, _which
+from vaebook.linear_gaussian import linear_gaussian_log_marginal, linear_gaussian_posterior
 
 __all__ = ["check_elbo_1d", "check_elbo_estimate"]
 
@@ -18,7 +19,7 @@ _LOG_2PI = np.log(2.0 * np.pi)
 
 
 class _LinearGaussian:
-    """z ~ N(0, I_d), x | z ~ N(W z + b, s^2 I_D): exact log p(x) and exact posterior, in NumPy."""
+    """z ~ N(0, I_d), x | z ~ N(W z + b, s^2 I_D): one data point, its log joint, exact log p(x) and posterior."""
 
     def __init__(self, seed: int, latent_dim: int = 2, data_dim: int = 3, noise_std: float = 0.5):
         rng = np.random.default_rng(seed)
@@ -37,17 +38,13 @@ class _LinearGaussian:
         return log_lik + log_prior
 
     def posterior(self) -> tuple[np.ndarray, np.ndarray]:
-        """The exact posterior's mean and covariance: (I + W^T W / s^2)^{-1} and mean = cov W^T (x - b) / s^2."""
-        precision = np.eye(self.w.shape[1]) + self.w.T @ self.w / self.s2
-        cov = np.linalg.inv(precision)
-        return cov @ self.w.T @ (self.x - self.b) / self.s2, cov
+        """The exact posterior's mean (d,) and covariance (d, d), from :mod:`vaebook.linear_gaussian`."""
+        mean, cov = linear_gaussian_posterior(self.x[None], self.w, self.b, np.sqrt(self.s2))
+        return mean[0], cov
 
     def log_evidence(self) -> float:
-        """log p(x) = log N(x; b, W W^T + s^2 I)."""
-        cov = self.w @ self.w.T + self.s2 * np.eye(self.x.size)
-        resid = self.x - self.b
-        _, logdet = np.linalg.slogdet(cov)
-        return float(-0.5 * (self.x.size * _LOG_2PI + logdet + resid @ np.linalg.solve(cov, resid)))
+        """log p(x) = log N(x; b, W W^T + s^2 I), from :mod:`vaebook.linear_gaussian`."""
+        return float(linear_gaussian_log_marginal(self.x[None], self.w, self.b, np.sqrt(self.s2))[0])
 
 
 def _reference(log_joint, mean, log_var, eps) -> float:
