@@ -380,8 +380,6 @@ def latent_mutual_information(vae, x: Any, labels: Any = None, seed: int | None 
 
     Returns:
         A float, in nats.
-
-    Used in: chapter 10, section "Collapse, measured".
     """
     x, labels = _inputs(x, labels)
     if len(x) < 2:

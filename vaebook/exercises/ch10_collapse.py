@@ -1,4 +1,4 @@
-"""Exercise checks of chapter 10 (Posterior collapse)."""
+"""Exercise checks of chapter 10 (Posterior collapse; the chapter is a draft in drafts/, not yet in the book)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,6 @@ def check_predicted_active_units(fn: Callable[[np.ndarray, float, int], int]) ->
     The linear VAE with a Gaussian decoder of fixed σ keeps latent dimension i active exactly when the data
     covariance's i-th largest eigenvalue exceeds σ², and has only ``latent_dim`` dimensions. Explains comparing
     with σ instead of σ², forgetting the cap at ``latent_dim``, and code that raises or returns nothing.
-
-    Used in: chapter 10, exercise "How many units survive?".
     """
     checker = Checker("Exercise 10.1: predicted active units of a linear VAE")
     for what, eigenvalues, sigma, d, expected in _active_cases():
@@ -86,8 +84,6 @@ def check_free_bits_kl(fn: Callable[[np.ndarray, np.ndarray, float], float]) -> 
 
     Explains clamping each example before averaging (max inside the mean), clamping the total KL instead of each
     dimension, summing over the batch instead of averaging, and code that raises or returns nothing.
-
-    Used in: chapter 10, exercise "Free bits by hand".
     """
     checker = Checker("Exercise 10.2: the free-bits KL term")
     for what, mean, log_var, lam in _free_bits_cases():

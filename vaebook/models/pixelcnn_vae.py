@@ -255,8 +255,6 @@ def build_mnist_pixelcnn_vae(
 
     Returns:
         An uncompiled :class:`PixelCNNVAE`.
-
-    Used in: chapter 10, section "A powerful decoder"; chapter 10, section "Remedies, measured".
     """
     encoder = build_mnist_encoder(latent_dim)
     conditioner = build_mnist_conditioner(latent_dim, filters)
