@@ -32,7 +32,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-browser test-colab \
+.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-one-core test-browser test-colab \
 	test-backends bench strip sync check clean assignments grade lint format
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
@@ -49,13 +49,20 @@ book: setup
 
 # The notebooks run twice: nbval in the smoke profile (every cell, every hidden check, in seconds) and the book
 # build in the quick profile (the numbers the text states, asserted by the hidden checks; -W turns a failing cell
-# into a failed build). The two runs go side by side, one core each.
+# into a failed build). The quick build is the longest step, so it has one core to itself while the other core runs
+# nbval, the assignment tests and the unit tests one after the other; the browser test reads the built site.
 test: setup
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory lint test-structure test-assignments test-unit NO_SETUP=1; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-notebooks test-book NO_SETUP=1 JOBS=1; \
+	$(MAKE) --no-print-directory lint test-structure NO_SETUP=1; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-book test-one-core NO_SETUP=1 JOBS=1; \
 	$(MAKE) --no-print-directory test-browser NO_SETUP=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+
+# nbval (smoke), the assignment tests and the unit tests on one core, beside the quick book build.
+test-one-core: setup
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory test-notebooks test-assignments test-unit NO_SETUP=1 JOBS=1; \
+	echo "nbval, assignments and unit tests: $$(( $$(date +%s) - start )) s"
 
 # ruff (configured in pyproject.toml): lint the package, tests, tools and notebooks; check the .py formatting.
 lint: setup
