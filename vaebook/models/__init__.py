@@ -9,71 +9,47 @@ import types as _types
 # them. A new module adds one import here; tests/test_api.py prints the lines that are missing.
 from vaebook.models.autoencoder import (
     Autoencoder as Autoencoder,
-)
-from vaebook.models.autoencoder import (
     ContractiveAutoencoder as ContractiveAutoencoder,
-)
-from vaebook.models.autoencoder import (
     DenoisingAutoencoder as DenoisingAutoencoder,
-)
-from vaebook.models.autoencoder import (
     SparseAutoencoder as SparseAutoencoder,
 )
 from vaebook.models.autoencoder_builders import (
     build_contractive_autoencoder as build_contractive_autoencoder,
-)
-from vaebook.models.autoencoder_builders import (
     build_conv_autoencoder as build_conv_autoencoder,
-)
-from vaebook.models.autoencoder_builders import (
     build_dense_autoencoder as build_dense_autoencoder,
-)
-from vaebook.models.autoencoder_builders import (
     build_linear_autoencoder as build_linear_autoencoder,
 )
 from vaebook.models.classifier import (
     build_mnist_classifier as build_mnist_classifier,
-)
-from vaebook.models.classifier import (
     classify as classify,
-)
-from vaebook.models.classifier import (
     train_mnist_classifier as train_mnist_classifier,
 )
 from vaebook.models.conditional_vae import ConditionalVAE as ConditionalVAE
-from vaebook.models.diffusion import DDPM as DDPM
-from vaebook.models.diffusion import build_toy_ddpm as build_toy_ddpm
-from vaebook.models.diffusion import noise_schedule as noise_schedule
-from vaebook.models.diffusion import timestep_embedding as timestep_embedding
-from vaebook.models.gan import GAN as GAN
-from vaebook.models.gan import build_toy_gan as build_toy_gan
+from vaebook.models.diffusion import (
+    DDPM as DDPM,
+    build_toy_ddpm as build_toy_ddpm,
+    noise_schedule as noise_schedule,
+    timestep_embedding as timestep_embedding,
+)
+from vaebook.models.gan import GAN as GAN, build_toy_gan as build_toy_gan
 from vaebook.models.linear_gaussian import build_linear_gaussian_vae as build_linear_gaussian_vae
 from vaebook.models.mnist_vae import (
     build_mnist_cvae as build_mnist_cvae,
-)
-from vaebook.models.mnist_vae import (
     build_mnist_decoder as build_mnist_decoder,
-)
-from vaebook.models.mnist_vae import (
     build_mnist_encoder as build_mnist_encoder,
-)
-from vaebook.models.mnist_vae import (
     build_mnist_mlp_vae as build_mnist_mlp_vae,
-)
-from vaebook.models.mnist_vae import (
     build_mnist_vae as build_mnist_vae,
 )
-from vaebook.models.numpy_mlp import ACTIVATIONS as ACTIVATIONS
-from vaebook.models.numpy_mlp import NumpyMLP as NumpyMLP
-from vaebook.models.numpy_mlp import keras_mlp_loss as keras_mlp_loss
+from vaebook.models.numpy_mlp import ACTIVATIONS as ACTIVATIONS, NumpyMLP as NumpyMLP, keras_mlp_loss as keras_mlp_loss
 from vaebook.models.pixelcnn import PixelCNN as PixelCNN
-from vaebook.models.pixelcnn_vae import PixelCNNVAE as PixelCNNVAE
-from vaebook.models.pixelcnn_vae import build_mnist_conditioner as build_mnist_conditioner
-from vaebook.models.pixelcnn_vae import build_mnist_pixelcnn_vae as build_mnist_pixelcnn_vae
+from vaebook.models.pixelcnn_vae import (
+    PixelCNNVAE as PixelCNNVAE,
+    build_mnist_conditioner as build_mnist_conditioner,
+    build_mnist_pixelcnn_vae as build_mnist_pixelcnn_vae,
+)
 from vaebook.models.tabular_vae import TabularVAE as TabularVAE
 from vaebook.models.vae import VAE as VAE
-from vaebook.models.vqvae import VQVAE as VQVAE
-from vaebook.models.vqvae import build_mnist_vqvae as build_mnist_vqvae
+from vaebook.models.vqvae import VQVAE as VQVAE, build_mnist_vqvae as build_mnist_vqvae
 
 __all__ = sorted(
     name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
