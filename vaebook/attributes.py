@@ -1,8 +1,8 @@
 """Attributes of digit images measured from their pixels: stroke thickness and slant, and attribute vectors.
 
-These are the MNIST counterparts of the "smile vector" in the lecture seeds: a property of an image that a reader
-can see, computed by a fixed formula (no learned model), so that moving a code along an *attribute vector* can be
-checked by measuring the attribute of the decoded image.
+These are the MNIST counterparts of the "smile vector" in Herzog and Sonrel's VAE lecture: a property of an image
+that a reader can see, computed by a fixed formula (no learned model), so that moving a code along an *attribute
+vector* can be checked by measuring the attribute of the decoded image.
 
 Both measurements take grey-level images with intensities in [0, 1] (ink = 1) of shape ``(N, H, W)`` or
 ``(N, H, W, 1)`` and return one number per image. They treat the intensity as ink mass, so they also work on a
@@ -101,7 +101,7 @@ def attribute_vector(codes, values, fraction: float = 0.25) -> np.ndarray:
     """The direction in code space along which an attribute grows: mean code of the high group minus the low one.
 
     Sort examples by ``values``; the high group is the top ``fraction``, the low group the bottom ``fraction``.
-    The seeds' "smile vector" is this construction with "smiling" and "not smiling" faces as the two groups.
+    Herzog and Sonrel's "smile vector" is this construction with "smiling" and "not smiling" faces as the two groups.
 
     Args:
         codes: array of shape ``(N, d)``, e.g. encoder means.

@@ -21,7 +21,7 @@ def check_attribute_vector(fn: Callable) -> CheckReport:
     Returns:
         A :class:`CheckReport`.
     """
-    checker = Checker("Exercise 8: the attribute vector (the 'smile vector' of the seeds, for digits)")
+    checker = Checker("Exercise 8: the attribute vector (Herzog and Sonrel's 'smile vector', for digits)")
     rng = np.random.default_rng(2)
     codes = rng.normal(size=(40, 3))
     values = 2.0 * codes[:, 0] - codes[:, 2] + 0.3 * rng.normal(size=40)
