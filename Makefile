@@ -32,7 +32,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-one-core test-browser test-colab \
+.PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-browser-after-book test-browser test-colab \
 	test-backends bench strip sync check clean assignments grade lint format
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
@@ -49,20 +49,19 @@ book: setup
 
 # The notebooks run twice: nbval in the smoke profile (every cell, every hidden check, in seconds) and the book
 # build in the quick profile (the numbers the text states, asserted by the hidden checks; -W turns a failing cell
-# into a failed build). The quick build is the longest step, so it has one core to itself while the other core runs
-# nbval, the assignment tests and the unit tests one after the other; the browser test reads the built site.
+# into a failed build). After lint and the structure tests, the test targets share the two cores as one pool
+# (make -j2): the quick book build starts first, as the longest, and whichever core is free takes the next target;
+# the browser test reads the site as soon as the quick build has made it.
+TEST_POOL := test-book test-unit-jax test-notebooks test-unit-tensorflow test-assignments test-unit-torch \
+	test-browser-after-book
 test: setup
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint test-structure NO_SETUP=1; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-book test-one-core NO_SETUP=1 JOBS=1; \
-	$(MAKE) --no-print-directory test-browser NO_SETUP=1; \
-	echo "make test: all passed in $$(( $$(date +%s) - start )) s"
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_POOL) NO_SETUP=1 JOBS=1; \
+	echo "make test: all passed in $$(( $$(date +%s) - start )) s (set-up not counted)"
 
-# nbval (smoke), the assignment tests and the unit tests on one core, beside the quick book build.
-test-one-core: setup
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-notebooks test-assignments test-unit NO_SETUP=1 JOBS=1; \
-	echo "nbval, assignments and unit tests: $$(( $$(date +%s) - start )) s"
+test-browser-after-book: test-book
+	@$(MAKE) --no-print-directory test-browser NO_SETUP=1
 
 # ruff (configured in pyproject.toml): lint the package, tests, tools and notebooks; check the .py formatting.
 lint: setup
@@ -78,15 +77,20 @@ test-structure: setup
 	$(PY) -m pytest tests/book -q
 
 test-unit: setup
-	@for backend in $(BACKENDS); do \
-	  echo "== unit tests, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend $(PY) -m pytest tests -q --ignore=tests/book --ignore=tests/assignments \
-	    --ignore=tests/site -n $(JOBS) || exit 1; \
-	done
+	@for backend in $(BACKENDS); do $(MAKE) --no-print-directory test-unit-$$backend NO_SETUP=1 || exit 1; done
+
+# One backend's unit tests, timed.
+test-unit-%: setup
+	@start=$$(date +%s); \
+	KERAS_BACKEND=$* $(PY) -m pytest tests -q --ignore=tests/book --ignore=tests/assignments --ignore=tests/site \
+	  -n $(JOBS) -p no:cacheprovider; \
+	echo "unit tests, KERAS_BACKEND=$*: $$(( $$(date +%s) - start )) s"
 
 # Assignments: generated from every chapter, graded with otter; once (they do not depend on the Keras backend).
 test-assignments: setup
-	$(PY) -m pytest tests/assignments -q -n $(JOBS)
+	@start=$$(date +%s); \
+	$(PY) -m pytest tests/assignments -q -n $(JOBS) -p no:cacheprovider; \
+	echo "assignment tests: $$(( $$(date +%s) - start )) s"
 
 assignments: setup
 	$(PY) tools/assignments.py build --out _build/assignments
@@ -99,7 +103,9 @@ grade: setup
 	$(PY) tools/assignments.py grade $(SUBMISSIONS) --assignments _build/assignments --out $(OUT)
 
 test-notebooks: setup
-	VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) -n $(JOBS) chapters
+	@start=$$(date +%s); \
+	VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) -n $(JOBS) chapters; \
+	echo "nbval, smoke profile: $$(( $$(date +%s) - start )) s"
 
 test-book: setup
 	rm -rf _build/quick
@@ -109,7 +115,9 @@ test-book: setup
 
 # The built site in Debian's chromium driven by Playwright (tests/site); screenshots go to _build/screenshots.
 test-browser: setup
-	VAEBOOK_SITE=$(SITE) $(PY) -m pytest tests/site -q
+	@start=$$(date +%s); \
+	VAEBOOK_SITE=$(SITE) $(PY) -m pytest tests/site -q -p no:cacheprovider; \
+	echo "browser test: $$(( $$(date +%s) - start )) s"
 
 # Colab's software stack: a second venv with exactly colab-pins.txt, vaebook installed by the bootstrap cell's
 # pip command (fails if pip changed a pinned package), then the unit tests and the smoke notebooks in it.
