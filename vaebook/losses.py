@@ -151,6 +151,8 @@ def free_bits_kl(mean: Any, log_var: Any, free_bits: float):
 
     Raises:
         ValueError: if the shapes differ or ``free_bits`` is negative.
+
+    Used in: chapter 10, exercise "Free bits by hand".
     """
     if isinstance(free_bits, (int, float, np.floating, np.integer)) and float(free_bits) < 0:
         raise ValueError(f"free_bits_kl: free_bits must be >= 0 nats; got {free_bits!r}.")

@@ -105,7 +105,8 @@ def elbo(
         float64 array of shape (N,).
 
     Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
-    chapter 7, section "How good is the model? Held-out log-likelihood"; chapter 8, section "Measured".
+    chapter 7, section "How good is the model? Held-out log-likelihood"; chapter 8, section "Measured";
+    chapter 10, section "Why: the linear VAE is probabilistic PCA".
     """
     x, labels = _inputs(x, labels)
     num_samples = check_integer("num_samples", num_samples)
@@ -155,7 +156,7 @@ def importance_sampled_log_likelihood(
         float64 array of shape (N,), in nats.
 
     Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
-    chapter 7, section "How good is the model? Held-out log-likelihood".
+    chapter 7, section "How good is the model? Held-out log-likelihood"; chapter 10, section "Collapse, measured".
     """
     x, labels = _inputs(x, labels)
     k = check_integer("num_samples", num_samples)
@@ -255,7 +256,7 @@ def active_units(vae, x: Any, threshold: float = 1e-2, labels: Any = None) -> in
         An integer between 0 and latent_dim.
 
     Used in: chapter 7, section "What the per-pixel mean does: a VAE with β = 784"; chapter 8, section "Measured";
-    chapter 9, section "VAE and VQ-VAE side by side".
+    chapter 9, section "VAE and VQ-VAE side by side"; chapter 10, section "Collapse, measured".
     """
     if not float(threshold) >= 0:
         raise ValueError(f"threshold must be >= 0; got {threshold!r}.")
@@ -269,7 +270,7 @@ def kl_per_dimension(vae, x: Any, labels: Any = None) -> np.ndarray:
     Returns:
         float64 array of shape (latent_dim,).
 
-    Used in: chapter 8, section "Traversals and disentanglement".
+    Used in: chapter 8, section "Traversals and disentanglement"; chapter 10, section "Collapse, measured".
     """
     x, labels = _inputs(x, labels)
     mean, log_var = _encode(vae, x, labels)
@@ -346,7 +347,8 @@ def classifier_score(classifier, images, batch_size: int = 256) -> float:
     Raises:
         ValueError: if ``images`` is not a batch of 28×28 grey images in [0, 1].
 
-    Used in: chapter 7, section "Autoencoder versus VAE: completeness, measured".
+    Used in: chapter 7, section "Autoencoder versus VAE: completeness, measured";
+    chapter 10, section "Collapse, measured".
     """
     x = as_digit_images(images)
     probs = np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
@@ -380,6 +382,8 @@ def latent_mutual_information(vae, x: Any, labels: Any = None, seed: int | None 
 
     Returns:
         A float, in nats.
+
+    Used in: chapter 10, section "Collapse, measured".
     """
     x, labels = _inputs(x, labels)
     if len(x) < 2:

@@ -17,7 +17,10 @@ __all__ = [
 
 
 def predicted_active_units_reference(eigenvalues: np.ndarray, sigma: float, latent_dim: int) -> int:
-    """Active latent dimensions at the optimum of a linear VAE with decoder σ: eigenvalues above σ², at most d."""
+    """Active latent dimensions at the optimum of a linear VAE with decoder σ: eigenvalues above σ², at most d.
+
+    Used in: chapter 10, exercise "How many units survive?".
+    """
     return int(min(latent_dim, np.sum(np.asarray(eigenvalues) > sigma**2)))
 
 
@@ -35,6 +38,8 @@ def check_predicted_active_units(fn: Callable[[np.ndarray, float, int], int]) ->
     The linear VAE with a Gaussian decoder of fixed σ keeps latent dimension i active exactly when the data
     covariance's i-th largest eigenvalue exceeds σ², and has only ``latent_dim`` dimensions. Explains comparing
     with σ instead of σ², forgetting the cap at ``latent_dim``, and code that raises or returns nothing.
+
+    Used in: chapter 10, exercise "How many units survive?".
     """
     checker = Checker("Exercise 10.1: predicted active units of a linear VAE")
     for what, eigenvalues, sigma, d, expected in _active_cases():
@@ -65,7 +70,10 @@ def check_predicted_active_units(fn: Callable[[np.ndarray, float, int], int]) ->
 
 
 def free_bits_kl_reference(mean: np.ndarray, log_var: np.ndarray, free_bits: float) -> float:
-    """Σ_d max(λ, (1/N) Σ_n KL_{n,d}): the free-bits KL term (NumPy reference for tests)."""
+    """Σ_d max(λ, (1/N) Σ_n KL_{n,d}): the free-bits KL term (NumPy reference for tests).
+
+    Used in: chapter 10, exercise "Free bits by hand".
+    """
     per = 0.5 * (np.exp(log_var) + mean**2 - 1.0 - log_var)
     return float(np.sum(np.maximum(free_bits, per.mean(0))))
 
@@ -84,6 +92,8 @@ def check_free_bits_kl(fn: Callable[[np.ndarray, np.ndarray, float], float]) -> 
 
     Explains clamping each example before averaging (max inside the mean), clamping the total KL instead of each
     dimension, summing over the batch instead of averaging, and code that raises or returns nothing.
+
+    Used in: chapter 10, exercise "Free bits by hand".
     """
     checker = Checker("Exercise 10.2: the free-bits KL term")
     for what, mean, log_var, lam in _free_bits_cases():

@@ -47,7 +47,8 @@ def build_linear_gaussian_vae(
     Returns:
         An uncompiled :class:`VAE` on inputs of shape (N, D).
 
-    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior".
+    Used in: chapter 5, section "The ELBO as $q$ moves away from the posterior";
+    chapter 10, section "Why: the linear VAE is probabilistic PCA".
     """
     if encoder_init not in ("optimal", "random"):
         raise ValueError(f"encoder_init must be 'optimal' or 'random'; got {encoder_init!r}.")
