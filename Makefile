@@ -29,7 +29,6 @@ SETUP_DEP := $(if $(filter 1,$(NO_SETUP)),,$(STAMP))
 export PYTHONPATH := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-browser-after-book test-browser test-colab \

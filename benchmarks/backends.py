@@ -110,7 +110,6 @@ def _start(spec: str, models: list[str], n_train: int) -> subprocess.Popen:
         **os.environ,
         "KERAS_BACKEND": backend,
         "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
         "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
     for setting in settings:

@@ -77,10 +77,12 @@ def test_bootstrap_is_quiet_on_stderr(backend):
         "import keras; keras.ops.sum(keras.random.normal((3,)))"
     )
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "VAEBOOK_PROFILE": "smoke"}
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)  # as in a notebook: oneDNN on, and its notice must not reach stderr
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"backend: {backend}" in result.stdout
     assert "absl" not in result.stderr and "cuda" not in result.stderr.lower(), result.stderr
+    assert "onednn" not in result.stderr.lower(), result.stderr
 
 
 @pytest.mark.parametrize("other", ["jax", "torch"])

@@ -11,7 +11,6 @@ if "google.colab" in sys.modules:  # pip keeps what Colab ships (no upgrades, no
     )
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # only if unset: KERAS_BACKEND=jax works too
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # TensorFlow's C++ logging to stderr: errors only
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
 import vaebook
 
