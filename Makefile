@@ -132,8 +132,7 @@ test-colab:
 	t1=$$(date +%s); \
 	for backend in $(COLAB_BACKENDS); do \
 	  echo "== Colab versions: unit tests, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend $(COLAB_PY) -m pytest tests -q --ignore=tests/book --ignore=tests/site \
-	    --ignore=tests/assignments -n $(JOBS) || exit 1; \
+	  $(MAKE) --no-print-directory test-unit-$$backend PY=$(COLAB_PY) NO_SETUP=1 || exit 1; \
 	done; \
 	t2=$$(date +%s); \
 	echo "== Colab versions: notebooks, smoke profile, KERAS_BACKEND=tensorflow"; \
