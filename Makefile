@@ -23,6 +23,9 @@ COLAB_VENV ?= .venv-colab
 COLAB_PY := $(COLAB_VENV)/bin/python
 NOTEBOOK_BACKENDS ?= jax torch
 NBVAL := -m pytest --nbval-lax --nbval-cell-timeout=900 -q --dist loadscope -p no:cacheprovider
+# pytest's workers: -n JOBS through pytest-xdist; with one job, no worker process at all (-n 0 runs the tests in
+# pytest's own process, which saves a second start-up and import of Keras per target).
+XDIST = $(if $(filter 1,$(JOBS)),-n 0,-n $(JOBS))
 # NO_SETUP=1 skips the install step (e.g. when several checkouts share one environment).
 SETUP_DEP := $(if $(filter 1,$(NO_SETUP)),,$(STAMP))
 
@@ -50,13 +53,14 @@ book: setup
 # build in the quick profile (the numbers the text states, asserted by the hidden checks; -W turns a failing cell
 # into a failed build). After lint and the structure tests, the test targets share the two cores as one pool
 # (make -j2): the quick book build starts first, as the longest, and whichever core is free takes the next target;
-# the browser test reads the site as soon as the quick build has made it.
+# the browser test reads the site as soon as the quick build has made it. Tests marked backend_independent (their
+# result does not depend on the session's Keras backend) run in the TensorFlow session only (tests/conftest.py).
 TEST_POOL := test-book test-unit-jax test-notebooks test-unit-tensorflow test-assignments test-unit-torch \
 	test-browser-after-book
 test: setup
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint test-structure NO_SETUP=1; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_POOL) NO_SETUP=1 JOBS=1; \
+	VAEBOOK_ONCE_BACKEND=tensorflow $(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_POOL) NO_SETUP=1 JOBS=1; \
 	echo "make test: all passed in $$(( $$(date +%s) - start )) s (set-up not counted)"
 
 test-browser-after-book: test-book
@@ -82,13 +86,13 @@ test-unit: setup
 test-unit-%: setup
 	@start=$$(date +%s); \
 	KERAS_BACKEND=$* $(PY) -m pytest tests -q --ignore=tests/book --ignore=tests/assignments --ignore=tests/site \
-	  -n $(JOBS) -p no:cacheprovider; \
+	  $(XDIST) -p no:cacheprovider; \
 	echo "unit tests, KERAS_BACKEND=$*: $$(( $$(date +%s) - start )) s"
 
 # Assignments: generated from every chapter, graded with otter; once (they do not depend on the Keras backend).
 test-assignments: setup
 	@start=$$(date +%s); \
-	$(PY) -m pytest tests/assignments -q -n $(JOBS) -p no:cacheprovider; \
+	$(PY) -m pytest tests/assignments -q $(XDIST) -p no:cacheprovider; \
 	echo "assignment tests: $$(( $$(date +%s) - start )) s"
 
 assignments: setup
@@ -103,7 +107,7 @@ grade: setup
 
 test-notebooks: setup
 	@start=$$(date +%s); \
-	VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) -n $(JOBS) chapters; \
+	VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) $(XDIST) chapters; \
 	echo "nbval, smoke profile: $$(( $$(date +%s) - start )) s"
 
 test-book: setup
@@ -136,7 +140,7 @@ test-colab:
 	done; \
 	t2=$$(date +%s); \
 	echo "== Colab versions: notebooks, smoke profile, KERAS_BACKEND=tensorflow"; \
-	KERAS_BACKEND=tensorflow VAEBOOK_PROFILE=smoke $(COLAB_PY) $(NBVAL) -n $(JOBS) chapters; \
+	KERAS_BACKEND=tensorflow VAEBOOK_PROFILE=smoke $(COLAB_PY) $(NBVAL) $(XDIST) chapters; \
 	t3=$$(date +%s); \
 	echo "make test-colab: all passed in $$(( t3 - start )) s (venv and pip check $$(( t1 - start )) s," \
 	  "unit tests [$(COLAB_BACKENDS)] $$(( t2 - t1 )) s, notebooks $$(( t3 - t2 )) s)"
@@ -145,7 +149,7 @@ test-colab:
 test-backends: setup
 	@for backend in $(NOTEBOOK_BACKENDS); do \
 	  echo "== notebooks, smoke profile, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) -n $(JOBS) chapters || exit 1; \
+	  KERAS_BACKEND=$$backend VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) $(XDIST) chapters || exit 1; \
 	done
 
 bench: setup

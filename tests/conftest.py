@@ -20,5 +20,32 @@ def backend() -> str:
     return keras.backend.backend()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "backend_independent: the test's result does not depend on the Keras backend of the session (it runs "
+        "subprocesses with a backend of its own, or reads data without Keras); with VAEBOOK_ONCE_BACKEND set, it runs "
+        "only in that backend's session",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """With VAEBOOK_ONCE_BACKEND=<name> (make test sets tensorflow), backend-independent tests run in one session.
+
+    `make test` runs the unit tests once per backend; a test marked ``backend_independent`` would check the same thing
+    three times. They are deselected (pytest's summary counts them) in the other sessions. Unset, as in
+    `make test-colab` and a plain `pytest`, every test runs.
+    """
+    once = os.environ.get("VAEBOOK_ONCE_BACKEND")
+    if not once or os.environ.get("KERAS_BACKEND", "tensorflow") == once:
+        return
+    dropped = [item for item in items if item.get_closest_marker("backend_independent")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("backend_independent")]
+
+
 def pytest_report_header(config):
-    return f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'tensorflow (default)')}"
+    once = os.environ.get("VAEBOOK_ONCE_BACKEND")
+    extra = f"; backend-independent tests only when KERAS_BACKEND={once}" if once else ""
+    return f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'tensorflow (default)')}{extra}"

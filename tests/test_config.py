@@ -85,6 +85,7 @@ def test_bootstrap_is_quiet_on_stderr(backend):
     assert "onednn" not in result.stderr.lower(), result.stderr
 
 
+@pytest.mark.backend_independent  # each case starts a Python with its own backend
 @pytest.mark.parametrize("other", ["jax", "torch"])
 def test_start_up_does_not_import_tensorflow_on_other_backends(other):
     import os

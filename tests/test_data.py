@@ -27,6 +27,7 @@ def offline(monkeypatch, tmp_path):
     return calls
 
 
+@pytest.mark.backend_independent
 def test_offline_falls_back_to_the_subset_quickly(offline, capsys):
     x, y = data.load_mnist("train")
     xt, yt = data.load_mnist("test")
@@ -48,6 +49,7 @@ def test_offline_falls_back_to_the_subset_quickly(offline, capsys):
     assert not any(row.tobytes() in train for row in xt.reshape(len(xt), -1))
 
 
+@pytest.mark.backend_independent
 def test_subset_split_is_deterministic(offline):
     x1, y1 = data.load_mnist("test")
     data._cache.clear()
@@ -56,6 +58,7 @@ def test_subset_split_is_deterministic(offline):
     np.testing.assert_array_equal(y1, y2)
 
 
+@pytest.mark.backend_independent
 def test_forced_subset(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "_cache", {})
     monkeypatch.setenv("VAEBOOK_DATA", "subset")
@@ -63,6 +66,7 @@ def test_forced_subset(monkeypatch, tmp_path):
     assert len(x) == 4000 and "forced" in data.data_source()
 
 
+@pytest.mark.backend_independent
 def test_local_keras_copy_is_used_first(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "_cache", {})
     monkeypatch.delenv("VAEBOOK_DATA", raising=False)
@@ -81,12 +85,14 @@ def test_local_keras_copy_is_used_first(monkeypatch, tmp_path):
     assert x.shape == (6, 28, 28, 1) and x.max() <= 1.0 and "local Keras copy" in data.data_source()
 
 
+@pytest.mark.backend_independent
 def test_full_mode_refuses_the_subset(offline, monkeypatch):
     monkeypatch.setenv("VAEBOOK_DATA", "full")
     with pytest.raises(RuntimeError, match="VAEBOOK_DATA=full"):
         data.load_mnist("train", verbose=False)
 
 
+@pytest.mark.backend_independent
 def test_bad_arguments(offline, monkeypatch):
     with pytest.raises(ValueError, match="'train' or 'test'.*'validation'"):
         data.load_mnist("validation")
@@ -143,6 +149,7 @@ def test_dynamic_binarization_trains_a_keras_model():
     assert len(history.history["loss"]) == 2 and len(ds) == 4
 
 
+@pytest.mark.backend_independent
 def test_iris():
     x, y, features, targets = data.load_iris()
     assert x.shape == (150, 4) and x.dtype == np.float32
