@@ -80,6 +80,9 @@ def test_loss_and_log_likelihood_equal_their_definitions(ema):
     np.testing.assert_allclose(model.log_likelihood(x, codes), -recon, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(model.reconstruction_nll(x), recon, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(model.nll_bound(x), recon + 9 * math.log(8), rtol=1e-4, atol=1e-3)
+    prior = np.random.default_rng(0).dirichlet(np.ones(K), size=(3, 3))  # independent positions
+    expected = recon - np.array([sum(np.log(prior[i, j, c[i, j]]) for i in range(3) for j in range(3)) for c in codes])
+    np.testing.assert_allclose(model.nll_bound(x, np.log(prior)), expected, rtol=1e-4, atol=1e-3)
 
 
 def test_decoder_is_causal_in_the_image_and_uses_the_code():
@@ -181,5 +184,9 @@ def test_bad_arguments_raise_clear_errors():
         model.decode_indices(np.zeros((2, 3, 3), "float32"))
     with pytest.raises(ValueError, match="one code map per image"):
         model.log_likelihood(_images(2), np.zeros((3, 3, 3), "int32"))
+    with pytest.raises(ValueError, match="grid × codes"):
+        model.nll_bound(_images(2), np.zeros((3, 3, K + 1)))
+    with pytest.raises(ValueError, match="sum to 1"):
+        model.nll_bound(_images(2), np.zeros((3, 3, K)))
     with pytest.raises(ValueError, match="images must have shape"):
         model.encode_indices(np.zeros((2, H + 1, W, 1), "float32"))

@@ -247,9 +247,37 @@ class PixelCNNVQVAE(keras.Model):
         """−log p(x_n | c(x_n)) with the image's own code map, in nats: NumPy array of shape (N,)."""
         return -self.log_likelihood(x, self.encode_indices(x, batch_size), batch_size)
 
-    def nll_bound(self, x: Any, batch_size: int = 256) -> np.ndarray:
-        """Upper bound on −log p(x) under the uniform prior: :meth:`reconstruction_nll` + P · log K, shape (N,)."""
-        return self.reconstruction_nll(x, batch_size) + self.uniform_prior_kl
+    def nll_bound(self, x: Any, code_log_prior: Any = None, batch_size: int = 256) -> np.ndarray:
+        """Upper bound on −log p(x): :meth:`reconstruction_nll` + (−log p(c(x))), in nats, shape (N,).
+
+        With the point-mass posterior, −log p(x) = −log Σ_c p(c) p(x | c) ≤ −log p(c(x)) − log p(x | c(x)).
+
+        Args:
+            x: binary images of shape (N, H, W, 1).
+            code_log_prior: ``None`` for the uniform prior (−log p(c) = P · log K, :attr:`uniform_prior_kl`), or
+                an array of shape (h, w, K) of log-probabilities of each code at each grid position (independent
+                positions), e.g. counted on the training set's codes; each position's must sum to 1.
+            batch_size: images per forward pass.
+
+        Returns:
+            NumPy array of shape (N,).
+        """
+        codes = self.encode_indices(x, batch_size)
+        reconstruction = -self.log_likelihood(x, codes, batch_size)
+        if code_log_prior is None:
+            return reconstruction + self.uniform_prior_kl
+        log_prior = np.asarray(code_log_prior, dtype=np.float64)
+        if log_prior.shape != (*self.grid_shape, self.num_embeddings):
+            raise ValueError(
+                f"code_log_prior must have shape {(*self.grid_shape, self.num_embeddings)} (grid × codes); "
+                f"got {log_prior.shape}."
+            )
+        if not np.allclose(np.exp(log_prior).sum(-1), 1.0, atol=1e-4):
+            raise ValueError(
+                "code_log_prior must hold log-probabilities that sum to 1 over the codes at each position."
+            )
+        rows, cols = np.indices(self.grid_shape)
+        return reconstruction - log_prior[rows[None], cols[None], codes].sum(axis=(1, 2))
 
     def decode_indices(self, codes: Any, seed: int | None = None, batch_size: int = 512) -> np.ndarray:
         """Binary images drawn from p(x | c), one pixel at a time in raster order (H·W network passes).
