@@ -73,7 +73,7 @@ class PixelCNNVQVAE(keras.Model):
         >>> codes = model.encode_indices(x_binary[:8])    # (8, 7, 7) int32
         >>> images = model.decode_indices(codes, seed=0)  # 784 passes, one per pixel
 
-    Used in: chapter 10, section "Remedies, measured".
+    Chapter 10 (section "Remedies, measured") builds it with :func:`build_mnist_pixelcnn_vqvae`.
     """
 
     def __init__(
