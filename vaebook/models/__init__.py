@@ -47,6 +47,10 @@ from vaebook.models.pixelcnn_vae import (
     build_mnist_conditioner as build_mnist_conditioner,
     build_mnist_pixelcnn_vae as build_mnist_pixelcnn_vae,
 )
+from vaebook.models.pixelcnn_vqvae import (
+    PixelCNNVQVAE as PixelCNNVQVAE,
+    build_mnist_pixelcnn_vqvae as build_mnist_pixelcnn_vqvae,
+)
 from vaebook.models.tabular_vae import TabularVAE as TabularVAE
 from vaebook.models.vae import VAE as VAE
 from vaebook.models.vqvae import VQVAE as VQVAE, build_mnist_vqvae as build_mnist_vqvae

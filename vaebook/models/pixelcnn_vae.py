@@ -92,12 +92,9 @@ class PixelCNNVAE(VAE):
         out_shape = tuple(conditioner.outputs[0].shape) if conditioner.outputs else ()
         if len(out_shape) != 4 or None in out_shape[1:]:
             raise ValueError(f"conditioner must map z to a feature map (batch, H, W, C); got output shape {out_shape}.")
-        self.filters = check_integer("filters", filters, 2)
-        self.num_residual_blocks = check_integer("num_residual_blocks", num_residual_blocks, 0)
-        first_kernel_size = check_integer("first_kernel_size", first_kernel_size, 1)
-        if first_kernel_size % 2 == 0:
-            raise ValueError(f"first_kernel_size must be odd (a centre pixel); got {first_kernel_size}.")
-        self.first_kernel_size = first_kernel_size
+        self.filters, self.num_residual_blocks, self.first_kernel_size = _check_pixel_arguments(
+            filters, num_residual_blocks, first_kernel_size
+        )
         self.image_shape = (int(out_shape[1]), int(out_shape[2]), 1)
         super().__init__(
             encoder, conditioner, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, **kwargs
@@ -108,25 +105,9 @@ class PixelCNNVAE(VAE):
                 f"encoder input shape {enc_in} and conditioner output grid {self.image_shape} differ: "
                 "the conditioner must produce one feature vector per pixel."
             )
-        h, w, _ = self.image_shape
-        image = keras.Input((None, w, 1), name="image")  # any number of rows: sampling crops
-        condition = keras.Input((None, w, int(out_shape[3])), name="condition")
-        hidden = keras.layers.Add()(
-            [
-                MaskedConv2D("A", self.filters, self.first_kernel_size, activation="relu", name="mask_a")(image),
-                keras.layers.Conv2D(self.filters, 1, name="condition_0")(condition),
-            ]
+        self.pixel_network = _pixel_network(
+            self.image_shape[1], int(out_shape[3]), self.filters, self.num_residual_blocks, self.first_kernel_size
         )
-        for i in range(self.num_residual_blocks):
-            hidden = keras.layers.Add()(
-                [
-                    MaskedResidualBlock(self.filters, name=f"residual_{i}")(hidden),
-                    keras.layers.Conv2D(self.filters, 1, name=f"condition_{i + 1}")(condition),
-                ]
-            )
-        hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1")(hidden)
-        logits = keras.layers.Conv2D(1, 1, name="logits")(hidden)
-        self.pixel_network = keras.Model([image, condition], logits, name="pixel_network")
 
     @property
     def receptive_rows(self) -> int:
@@ -179,22 +160,11 @@ class PixelCNNVAE(VAE):
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}); got {z.shape}.")
-        rng = np.random.default_rng(seed)
-        h, w, _ = self.image_shape
-        out = []
-        for start in range(0, len(z), batch_size):
-            zb = z[start : start + batch_size]
-            condition = ops.convert_to_numpy(self.decoder(zb, training=False))
-            x = np.zeros((len(zb), h, w, 1), np.float32)
-            for i in range(h):
-                top = max(0, i - self.receptive_rows)  # rows above `top` cannot reach row i
-                for j in range(w):
-                    logits = self.pixel_network.predict_on_batch([x[:, top : i + 1], condition[:, top : i + 1]])
-                    logits = logits[:, i - top, j, 0]
-                    p = 1.0 / (1.0 + np.exp(-np.asarray(ops.convert_to_numpy(logits), np.float64)))
-                    x[:, i, j, 0] = (rng.uniform(size=len(zb)) < p).astype(np.float32)
-            out.append(x)
-        return np.concatenate(out) if out else np.zeros((0, h, w, 1), np.float32)
+        condition = [
+            ops.convert_to_numpy(self.decoder(z[i : i + batch_size], training=False))
+            for i in range(0, len(z), batch_size)
+        ]
+        return _draw_pixels(self.pixel_network, condition, self.image_shape, self.receptive_rows, seed)
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """``n`` new binary images: z ~ N(0, I), then :meth:`decode` (both with ``seed``)."""
@@ -223,6 +193,74 @@ class PixelCNNVAE(VAE):
         for key in ("encoder", "conditioner"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _check_pixel_arguments(filters: Any, num_residual_blocks: Any, first_kernel_size: Any) -> tuple[int, int, int]:
+    """The masked stack's hyperparameters, checked: filters ≥ 2, blocks ≥ 0, an odd first kernel size."""
+    filters = check_integer("filters", filters, 2)
+    num_residual_blocks = check_integer("num_residual_blocks", num_residual_blocks, 0)
+    first_kernel_size = check_integer("first_kernel_size", first_kernel_size, 1)
+    if first_kernel_size % 2 == 0:
+        raise ValueError(f"first_kernel_size must be odd (a centre pixel); got {first_kernel_size}.")
+    return filters, num_residual_blocks, first_kernel_size
+
+
+def _pixel_network(
+    width: int, condition_channels: int, filters: int, num_residual_blocks: int, first_kernel_size: int
+) -> keras.Model:
+    """The conditioned masked-convolution stack [image, condition] → one logit per pixel (shared by the PixelCNN
+    decoders of :class:`PixelCNNVAE` and :class:`vaebook.models.PixelCNNVQVAE`).
+
+    ``h = maskA(x) + 1×1(c)``; for each residual block ``h = block(h) + 1×1(c)``; then a 1×1 mask-B convolution
+    (ReLU) and a 1×1 convolution to the logits. Both inputs take any number of rows, so sampling can crop.
+    """
+    image = keras.Input((None, width, 1), name="image")
+    condition = keras.Input((None, width, condition_channels), name="condition")
+    hidden = keras.layers.Add()(
+        [
+            MaskedConv2D("A", filters, first_kernel_size, activation="relu", name="mask_a")(image),
+            keras.layers.Conv2D(filters, 1, name="condition_0")(condition),
+        ]
+    )
+    for i in range(num_residual_blocks):
+        hidden = keras.layers.Add()(
+            [
+                MaskedResidualBlock(filters, name=f"residual_{i}")(hidden),
+                keras.layers.Conv2D(filters, 1, name=f"condition_{i + 1}")(condition),
+            ]
+        )
+    hidden = MaskedConv2D("B", filters, 1, activation="relu", name="mask_b_1x1")(hidden)
+    logits = keras.layers.Conv2D(1, 1, name="logits")(hidden)
+    return keras.Model([image, condition], logits, name="pixel_network")
+
+
+def _draw_pixels(
+    pixel_network: keras.Model,
+    conditions: list[np.ndarray],
+    image_shape: tuple[int, int, int],
+    receptive_rows: int,
+    seed: int | None,
+) -> np.ndarray:
+    """Binary images drawn one pixel at a time in raster order, one batch per conditioning map in ``conditions``.
+
+    Pixel (i, j) is drawn from its Bernoulli given the pixels already drawn; each pass is a compiled
+    ``predict_on_batch`` on the rows that can reach row i (``receptive_rows`` above it: convolutions with "same"
+    padding give the same value there). One NumPy generator seeded with ``seed`` draws every pixel.
+    """
+    rng = np.random.default_rng(seed)
+    h, w, _ = image_shape
+    out = []
+    for condition in conditions:
+        x = np.zeros((len(condition), h, w, 1), np.float32)
+        for i in range(h):
+            top = max(0, i - receptive_rows)  # rows above `top` cannot reach row i
+            for j in range(w):
+                logits = pixel_network.predict_on_batch([x[:, top : i + 1], condition[:, top : i + 1]])
+                logits = logits[:, i - top, j, 0]
+                p = 1.0 / (1.0 + np.exp(-np.asarray(ops.convert_to_numpy(logits), np.float64)))
+                x[:, i, j, 0] = (rng.uniform(size=len(condition)) < p).astype(np.float32)
+        out.append(x)
+    return np.concatenate(out) if out else np.zeros((0, h, w, 1), np.float32)
 
 
 def build_mnist_conditioner(latent_dim: int = 16, channels: int = 32, name: str = "conditioner") -> keras.Model:

@@ -179,10 +179,7 @@ def build_mnist_vqvae(
     Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
     f1, f2 = filters
-    enc_in = keras.Input((28, 28, 1))
-    h = keras.layers.Conv2D(f1, 3, strides=2, padding="same", activation="relu")(enc_in)
-    h = keras.layers.Conv2D(f2, 3, strides=2, padding="same", activation="relu")(h)
-    encoder = keras.Model(enc_in, keras.layers.Conv2D(latent_dim, 1, padding="same")(h), name="encoder")
+    encoder = _mnist_vq_encoder(latent_dim, filters)
     dec_in = keras.Input((7, 7, latent_dim))
     h = keras.layers.Conv2DTranspose(f2, 3, strides=2, padding="same", activation="relu")(dec_in)
     h = keras.layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu")(h)
@@ -200,3 +197,12 @@ def build_mnist_vqvae(
     model = VQVAE(encoder, decoder, quantizer, data_variance=data_variance, name="vqvae")
     model.build((None, 28, 28, 1))
     return model
+
+
+def _mnist_vq_encoder(latent_dim: int, filters: tuple[int, int] = (32, 64)) -> keras.Model:
+    """28×28×1 → 7×7×latent_dim: Conv2D(f1, 3, stride 2, ReLU) → Conv2D(f2, 3, stride 2, ReLU) → Conv2D(D, 1)."""
+    f1, f2 = filters
+    enc_in = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(f1, 3, strides=2, padding="same", activation="relu")(enc_in)
+    h = keras.layers.Conv2D(f2, 3, strides=2, padding="same", activation="relu")(h)
+    return keras.Model(enc_in, keras.layers.Conv2D(latent_dim, 1, padding="same")(h), name="encoder")

@@ -1,0 +1,398 @@
+"""A VQ-VAE whose decoder is the PixelCNN of :class:`vaebook.models.PixelCNNVAE`: the discrete cure for collapse.
+
+The encoder maps an image to a grid of vectors, the vector quantizer (:class:`vaebook.layers.VectorQuantizer`)
+replaces each by its nearest code, a *conditioner* maps the quantized grid to a feature map of the image's size,
+and the same conditioned masked-convolution stack as the PixelCNN-decoder VAE models the pixels in raster order:
+
+    p(x | c) = Π_i p(x_i | x_1, ..., x_{i−1}, z_q(c)).
+
+Read as a VAE (van den Oord et al., 2017), the posterior is a point mass on the code map ``c(x)`` and the prior is
+uniform over the ``K^P`` maps of ``P`` grid positions, so the KL term is the constant ``P · log K`` whatever the
+encoder does: nothing in the objective rewards ignoring the code, which is why a VQ-VAE does not collapse.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from vaebook import losses
+from vaebook._validation import check_integer
+from vaebook.layers.vector_quantizer import VectorQuantizer
+from vaebook.models.pixelcnn_vae import _check_pixel_arguments, _draw_pixels, _pixel_network
+from vaebook.models.vae import _check_model
+from vaebook.models.vqvae import _mnist_vq_encoder
+
+__all__ = ["PixelCNNVQVAE", "build_mnist_pixelcnn_vqvae"]
+
+
+def _static_shape(model: keras.Model, which: str) -> tuple:
+    tensors = model.inputs if which == "input" else model.outputs
+    return tuple(tensors[0].shape) if tensors else ()
+
+
+@keras.saving.register_keras_serializable(package="vaebook")
+class PixelCNNVQVAE(keras.Model):
+    """A VQ-VAE with an autoregressive decoder: encoder → vector quantizer → conditioner → PixelCNN over pixels.
+
+    The loss of a batch of binary images (teacher-forced: one pass computes every pixel's conditional from the
+    true image) is
+
+        loss = (1/N) Σ_n [ −Σ_i log p(x_{n,i} | x_{n,<i}, z_q(x_n)) ] + vq_loss,
+
+    the Bernoulli negative log-likelihood summed over each image's pixels (binarize the data), plus the quantizer's
+    terms (``β‖z_e − sg[z_q]‖²`` with an EMA codebook, plus the codebook term without), each summed over an
+    image's grid positions and code dimensions; every term is averaged over the batch. ``fit(x)`` needs no targets
+    and reports ``loss``, ``reconstruction`` and ``vq_loss`` in nats per image, and the training batch's code
+    ``perplexity`` and fraction of codes used ``codes_used``.
+
+    The "KL" of a VQ-VAE: the posterior q(c | x) is a point mass on the encoder's code map and the prior uniform
+    over the K codes at each of the P grid positions, so KL(q ‖ p) = P · log K (:attr:`uniform_prior_kl`; for the
+    MNIST model 49 · log 128 = 237.7 nats), a constant. The bound −log p(x) ≤ −log p(x | c(x)) + P · log K
+    (:meth:`nll_bound`) holds for every x; a prior over code maps learned from the training codes (chapter 9's
+    PixelCNN prior) replaces P · log K by −log p(c(x)) and lowers it.
+
+    Args:
+        encoder: a built Keras model, images (batch, H, W, 1) → vectors (batch, h, w, D).
+        quantizer: a :class:`vaebook.layers.VectorQuantizer` with ``embedding_dim = D``.
+        conditioner: a built Keras model, quantized grid (batch, h, w, D) → feature map (batch, H, W, C).
+        filters: channels of the masked layers.
+        num_residual_blocks: masked residual blocks (3×3, mask B) after the first layer; 0 is allowed.
+        first_kernel_size: odd kernel size of the first (mask A) layer.
+
+    Calling ``model(x)`` returns the teacher-forced pixel logits, shape (batch, H, W, 1).
+
+    Example:
+        >>> model = build_mnist_pixelcnn_vqvae(num_embeddings=128, seed=0)
+        >>> model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        >>> model.fit(x_binary, epochs=5, batch_size=64)
+        >>> codes = model.encode_indices(x_binary[:8])    # (8, 7, 7) int32
+        >>> images = model.decode_indices(codes, seed=0)  # 784 passes, one per pixel
+
+    Chapter 10 (section "Remedies, measured") builds it with :func:`build_mnist_pixelcnn_vqvae`.
+    """
+
+    def __init__(
+        self,
+        encoder: keras.Model,
+        quantizer: VectorQuantizer,
+        conditioner: keras.Model,
+        filters: int = 32,
+        num_residual_blocks: int = 2,
+        first_kernel_size: int = 7,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_model("encoder", encoder)
+        _check_model("conditioner", conditioner)
+        if not isinstance(quantizer, VectorQuantizer):
+            raise ValueError(f"quantizer must be a vaebook.layers.VectorQuantizer; got {type(quantizer).__name__}.")
+        self.filters, self.num_residual_blocks, self.first_kernel_size = _check_pixel_arguments(
+            filters, num_residual_blocks, first_kernel_size
+        )
+        image_in, grid_out = _static_shape(encoder, "input"), _static_shape(encoder, "output")
+        if len(image_in) != 4 or image_in[3] != 1 or None in image_in[1:]:
+            raise ValueError(f"encoder must take images of shape (batch, H, W, 1); got input shape {image_in}.")
+        if len(grid_out) != 4 or None in grid_out[1:] or grid_out[3] != quantizer.embedding_dim:
+            raise ValueError(
+                f"encoder must output a grid (batch, h, w, {quantizer.embedding_dim}) of the quantizer's "
+                f"embedding_dim; got output shape {grid_out}."
+            )
+        cond_in, cond_out = _static_shape(conditioner, "input"), _static_shape(conditioner, "output")
+        if cond_in[1:] != grid_out[1:]:
+            raise ValueError(f"conditioner must take the encoder's grid {grid_out[1:]}; got input shape {cond_in}.")
+        if len(cond_out) != 4 or cond_out[1:3] != image_in[1:3] or cond_out[3] is None:
+            raise ValueError(
+                f"conditioner must map the grid to a feature map (batch, {image_in[1]}, {image_in[2]}, C), one "
+                f"feature vector per pixel; got output shape {cond_out}."
+            )
+        self.encoder, self.quantizer, self.conditioner = encoder, quantizer, conditioner
+        self.image_shape = (int(image_in[1]), int(image_in[2]), 1)
+        self.grid_shape = (int(grid_out[1]), int(grid_out[2]))
+        if not quantizer.built:
+            quantizer.build(grid_out)
+        self.pixel_network = _pixel_network(
+            self.image_shape[1], int(cond_out[3]), self.filters, self.num_residual_blocks, self.first_kernel_size
+        )
+        self.trackers = {
+            name: keras.metrics.Mean(name=name)
+            for name in ("loss", "reconstruction", "vq_loss", "perplexity", "codes_used")
+        }
+
+    def build(self, input_shape=None):
+        """Nothing to create: encoder, conditioner and pixel network arrive built, the quantizer is built above."""
+        self.built = True
+
+    # ---- the model -----------------------------------------------------------------------------------------
+    @property
+    def num_embeddings(self) -> int:
+        """The codebook size K."""
+        return self.quantizer.num_embeddings
+
+    @property
+    def uniform_prior_kl(self) -> float:
+        """KL(q(c|x) ‖ uniform prior) = P · log K nats, P = h·w grid positions: the same for every image."""
+        return self.grid_shape[0] * self.grid_shape[1] * math.log(self.num_embeddings)
+
+    @property
+    def receptive_rows(self) -> int:
+        """How many rows above a pixel the decoder can see: (first_kernel_size − 1)/2 plus one per block."""
+        return self.first_kernel_size // 2 + self.num_residual_blocks
+
+    def pixel_logits(self, x, condition):
+        """Logits of p(x_i = 1 | x_<i, c) for every pixel at once, from images and the conditioning map."""
+        return self.pixel_network(
+            [
+                ops.cast(ops.convert_to_tensor(x), self.compute_dtype),
+                ops.cast(ops.convert_to_tensor(condition), self.compute_dtype),
+            ]
+        )
+
+    def call(self, inputs, training=None):
+        z_q = self.quantizer(self.encoder(inputs, training=training), training=training)
+        return self.pixel_logits(inputs, self.conditioner(z_q, training=training))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        target = x if y is None else y
+        reconstruction = ops.mean(losses.bernoulli_nll(target, y_pred))  # sum over pixels, mean over the batch
+        vq_loss = sum(self.losses) if self.losses else ops.zeros(())
+        loss = reconstruction + vq_loss
+        for name, value in (("loss", loss), ("reconstruction", reconstruction), ("vq_loss", vq_loss)):
+            self.trackers[name].update_state(value)
+        if training:
+            self.trackers["perplexity"].update_state(self.quantizer.perplexity.value)
+            self.trackers["codes_used"].update_state(self.quantizer.codes_used.value)
+        return loss
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # ---- evaluation -----------------------------------------------------------------------------------------
+    def _check_images(self, x: Any, where: str) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1:] != self.image_shape:
+            raise ValueError(
+                f"{where}: images must have shape (N, {', '.join(map(str, self.image_shape))}); got {x.shape}."
+            )
+        return x
+
+    def _check_codes(self, codes: Any) -> np.ndarray:
+        codes = np.asarray(codes)
+        if codes.ndim != 3 or codes.shape[1:] != self.grid_shape or not np.issubdtype(codes.dtype, np.integer):
+            raise ValueError(
+                f"codes must be an integer array of shape (N, {self.grid_shape[0]}, {self.grid_shape[1]}); "
+                f"got {codes.dtype} of shape {codes.shape}."
+            )
+        if codes.size and (codes.min() < 0 or codes.max() >= self.num_embeddings):
+            raise ValueError(
+                f"codes must lie in [0, {self.num_embeddings}); got values in [{codes.min()}, {codes.max()}]."
+            )
+        return codes.astype("int32")
+
+    def encode_indices(self, x: Any, batch_size: int = 256) -> np.ndarray:
+        """Code maps of images: ``argmin_k ‖z_e(x) − e_k‖²`` at every grid position.
+
+        Args:
+            x: images of shape (N, H, W, 1).
+            batch_size: images per forward pass.
+
+        Returns:
+            int32 array of shape (N, h, w).
+        """
+        x = self._check_images(x, "encode_indices")
+        batch_size = check_integer("batch_size", batch_size)
+        out = [
+            ops.convert_to_numpy(self.quantizer.get_code_indices(self.encoder(x[i : i + batch_size], training=False)))
+            for i in range(0, len(x), batch_size)
+        ]
+        return np.concatenate(out).astype("int32") if out else np.zeros((0, *self.grid_shape), "int32")
+
+    def _conditions(self, codes: np.ndarray, batch_size: int) -> list[np.ndarray]:
+        return [
+            ops.convert_to_numpy(
+                self.conditioner(self.quantizer.indices_to_vectors(codes[i : i + batch_size]), training=False)
+            )
+            for i in range(0, len(codes), batch_size)
+        ]
+
+    def log_likelihood(self, x: Any, codes: Any, batch_size: int = 256) -> np.ndarray:
+        """log p(x_n | c_n) = Σ_i log p(x_{n,i} | x_{n,<i}, z_q(c_n)), exact (teacher-forced), in nats.
+
+        Args:
+            x: binary images of shape (N, H, W, 1).
+            codes: integer code maps of shape (N, h, w), one per image.
+            batch_size: images per forward pass.
+
+        Returns:
+            NumPy array of shape (N,).
+        """
+        x, codes = self._check_images(x, "log_likelihood"), self._check_codes(codes)
+        if len(x) != len(codes):
+            raise ValueError(f"log_likelihood needs one code map per image; got {len(x)} images and {len(codes)}.")
+        batch_size = check_integer("batch_size", batch_size)
+        out = [
+            -np.asarray(
+                ops.convert_to_numpy(losses.bernoulli_nll(x[i : i + len(c)], self.pixel_logits(x[i : i + len(c)], c)))
+            )
+            for i, c in zip(range(0, len(x), batch_size), self._conditions(codes, batch_size))
+        ]
+        return np.concatenate(out) if out else np.zeros((0,), np.float32)
+
+    def reconstruction_nll(self, x: Any, batch_size: int = 256) -> np.ndarray:
+        """−log p(x_n | c(x_n)) with the image's own code map, in nats: NumPy array of shape (N,)."""
+        return -self.log_likelihood(x, self.encode_indices(x, batch_size), batch_size)
+
+    def nll_bound(self, x: Any, code_log_prior: Any = None, batch_size: int = 256) -> np.ndarray:
+        """Upper bound on −log p(x): :meth:`reconstruction_nll` + (−log p(c(x))), in nats, shape (N,).
+
+        With the point-mass posterior, −log p(x) = −log Σ_c p(c) p(x | c) ≤ −log p(c(x)) − log p(x | c(x)).
+
+        Args:
+            x: binary images of shape (N, H, W, 1).
+            code_log_prior: ``None`` for the uniform prior (−log p(c) = P · log K, :attr:`uniform_prior_kl`), or
+                an array of shape (h, w, K) of log-probabilities of each code at each grid position (independent
+                positions), e.g. counted on the training set's codes; each position's must sum to 1.
+            batch_size: images per forward pass.
+
+        Returns:
+            NumPy array of shape (N,).
+        """
+        codes = self.encode_indices(x, batch_size)
+        reconstruction = -self.log_likelihood(x, codes, batch_size)
+        if code_log_prior is None:
+            return reconstruction + self.uniform_prior_kl
+        log_prior = np.asarray(code_log_prior, dtype=np.float64)
+        if log_prior.shape != (*self.grid_shape, self.num_embeddings):
+            raise ValueError(
+                f"code_log_prior must have shape {(*self.grid_shape, self.num_embeddings)} (grid × codes); "
+                f"got {log_prior.shape}."
+            )
+        if not np.allclose(np.exp(log_prior).sum(-1), 1.0, atol=1e-4):
+            raise ValueError(
+                "code_log_prior must hold log-probabilities that sum to 1 over the codes at each position."
+            )
+        rows, cols = np.indices(self.grid_shape)
+        return reconstruction - log_prior[rows[None], cols[None], codes].sum(axis=(1, 2))
+
+    def decode_indices(self, codes: Any, seed: int | None = None, batch_size: int = 512) -> np.ndarray:
+        """Binary images drawn from p(x | c), one pixel at a time in raster order (H·W network passes).
+
+        Args:
+            codes: integer code maps of shape (N, h, w), values in [0, K).
+            seed: seed of the NumPy generator for the pixel draws.
+            batch_size: images per pass.
+
+        Returns:
+            float32 array of shape (N, H, W, 1) with values 0 and 1.
+        """
+        codes = self._check_codes(codes)
+        batch_size = check_integer("batch_size", batch_size)
+        return _draw_pixels(
+            self.pixel_network, self._conditions(codes, batch_size), self.image_shape, self.receptive_rows, seed
+        )
+
+    def reconstruct(self, x: Any, seed: int | None = 0) -> np.ndarray:
+        """A binary image drawn from p(x | c(x)): what the model keeps of x (H·W passes)."""
+        return self.decode_indices(self.encode_indices(x), seed=seed)
+
+    # ---- saving ---------------------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            encoder=keras.saving.serialize_keras_object(self.encoder),
+            quantizer=keras.saving.serialize_keras_object(self.quantizer),
+            conditioner=keras.saving.serialize_keras_object(self.conditioner),
+            filters=self.filters,
+            num_residual_blocks=self.num_residual_blocks,
+            first_kernel_size=self.first_kernel_size,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "PixelCNNVQVAE":
+        config = dict(config)
+        for key in ("encoder", "quantizer", "conditioner"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _mnist_grid_conditioner(latent_dim: int, channels: int) -> keras.Model:
+    """7×7×latent_dim → 28×28×channels: two stride-2 Conv2DTranspose(32, 3, ReLU) → Conv2D(channels, 1), the
+    upsampling path of :func:`vaebook.models.build_mnist_conditioner` without its Dense layer."""
+    grid = keras.Input((7, 7, latent_dim), name="z_q")
+    h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(grid)
+    h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)
+    return keras.Model(grid, keras.layers.Conv2D(channels, 1, name="features")(h), name="conditioner")
+
+
+def build_mnist_pixelcnn_vqvae(
+    latent_dim: int = 16,
+    num_embeddings: int = 128,
+    filters: int = 32,
+    num_residual_blocks: int = 2,
+    first_kernel_size: int = 7,
+    beta: float = 0.25,
+    ema_decay: float | None = 0.99,
+    dead_code_threshold: float | None = 5.0,
+    usage_decay: float = 0.8,
+    encoder_filters: tuple[int, int] = (32, 64),
+    seed: int | None = None,
+    name: str = "mnist_pixelcnn_vqvae",
+) -> PixelCNNVQVAE:
+    """Chapter 9's VQ encoder and quantizer with chapter 10's PixelCNN decoder, for binarized 28×28 digits.
+
+    Encoder: Conv2D(32, 3, stride 2, ReLU) → Conv2D(64, 3, stride 2, ReLU) → Conv2D(latent_dim, 1), a 7×7 grid;
+    quantizer: ``num_embeddings`` codes, EMA codebook with dead-code restarts by default (as
+    :func:`vaebook.models.build_mnist_vqvae`); conditioner: 7×7×latent_dim → 28×28×filters by two stride-2
+    transposed convolutions; pixel network: the masked stack of :func:`vaebook.models.build_mnist_pixelcnn_vae`
+    with the same ``filters``, ``num_residual_blocks`` and ``first_kernel_size``. Its constant "KL" is
+    49 · log(num_embeddings) nats (237.7 for 128 codes).
+
+    Args:
+        latent_dim: dimension D of each code.
+        num_embeddings: codebook size K.
+        filters: channels of the masked layers (and of the conditioning feature map).
+        num_residual_blocks: masked residual blocks of the decoder.
+        first_kernel_size: odd kernel size of the decoder's mask-A layer.
+        beta: commitment weight.
+        ema_decay: EMA decay of the codebook, or ``None`` for a codebook learned by gradient descent.
+        dead_code_threshold: restart codes used less than this many times per batch (moving average), or None.
+        usage_decay: decay of the moving average of code usage.
+        encoder_filters: channels of the encoder's two strided convolutions.
+        seed: seed of the quantizer's restarts.
+        name: the model's name.
+
+    Returns:
+        An uncompiled :class:`PixelCNNVQVAE`.
+
+    Used in: chapter 10, section "Remedies, measured".
+    """
+    latent_dim = check_integer("latent_dim", latent_dim)
+    filters = check_integer("filters", filters, 2)
+    if len(tuple(encoder_filters)) != 2:
+        raise ValueError(f"encoder_filters must be two channel counts; got {encoder_filters!r}.")
+    f1, f2 = (check_integer("encoder_filters", f) for f in encoder_filters)
+    quantizer = VectorQuantizer(
+        num_embeddings,
+        latent_dim,
+        beta=beta,
+        ema_decay=ema_decay,
+        dead_code_threshold=dead_code_threshold,
+        usage_decay=usage_decay,
+        seed=seed,
+        name="vector_quantizer",
+    )
+    return PixelCNNVQVAE(
+        _mnist_vq_encoder(latent_dim, (f1, f2)),
+        quantizer,
+        _mnist_grid_conditioner(latent_dim, filters),
+        filters=filters,
+        num_residual_blocks=num_residual_blocks,
+        first_kernel_size=first_kernel_size,
+        name=name,
+    )
