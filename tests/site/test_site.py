@@ -1,7 +1,8 @@
 """The built site in a real browser: every page of the table of contents loads cleanly, its math is typeset, its
 images load; each chapter has its title first, the bootstrap cell collapsed, a Colab link to its own notebook,
 solutions that start collapsed and open on click; chapter 7's animation plays. A screenshot of every chapter
-page goes to _build/screenshots/ (the first screen a reader sees).
+page goes to _build/screenshots/ (the first screen a reader sees). Each page is loaded once and read by every test
+that needs it; a test that clicks gets the page last and closes it.
 """
 
 from __future__ import annotations
@@ -106,18 +107,32 @@ def _visit(browser, site_url: str, name: str) -> Visit:
     return visit
 
 
-@pytest.fixture
-def visit(browser, site_url):
-    opened = []
+@pytest.fixture(scope="session")
+def loaded_pages():
+    """Pages already loaded in this session, by name: each page is loaded once and read by every test that asks."""
+    pages: dict[str, Visit] = {}
+    yield pages
+    for v in pages.values():
+        v.page.close()
 
-    def open_page(name: str) -> Visit:
-        v = _visit(browser, site_url, name)
-        opened.append(v)
+
+@pytest.fixture
+def visit(browser, site_url, loaded_pages):
+    """``visit(name)``: the page, loaded now or by an earlier test (its console errors and failed requests are
+    collected from the moment it started loading). ``visit(name, changes=True)`` is for a test that clicks: it gets
+    the page, and the page is closed afterwards so that no later test reads a state it left behind."""
+    changed = []
+
+    def open_page(name: str, changes: bool = False) -> Visit:
+        v = loaded_pages.get(name) or _visit(browser, site_url, name)
+        loaded_pages[name] = v
+        if changes:
+            changed.append(name)
         return v
 
     yield open_page
-    for v in opened:
-        v.page.close()
+    for name in changed:
+        loaded_pages.pop(name).page.close()
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -167,7 +182,7 @@ def test_chapter_opens_with_title_bootstrap_collapsed_and_colab_link(visit, name
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_solutions_start_collapsed_and_open_on_click(visit, name):
-    page = visit(name).page
+    page = visit(name, changes=True).page
     solutions = page.locator("main .solution")
     n = solutions.count()
     assert n >= notebooks.MIN_EXERCISES, f"{name}: {n} solutions on the page"
@@ -183,7 +198,7 @@ def test_solutions_start_collapsed_and_open_on_click(visit, name):
 
 def test_chapter_7_animation_changes_frames_when_played(visit):
     name = next(c for c in CHAPTERS if Path(c).name.startswith("07_"))
-    page = visit(name).page
+    page = visit(name, changes=True).page
     img = page.locator("img[id^='_anim_img']").first
     assert img.count() == 1, f"{name}: no animation on the page"
     img.scroll_into_view_if_needed()
