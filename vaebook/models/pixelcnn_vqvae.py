@@ -25,7 +25,7 @@ from vaebook._validation import check_integer
 from vaebook.layers.vector_quantizer import VectorQuantizer
 from vaebook.models.pixelcnn_vae import _check_pixel_arguments, _draw_pixels, _pixel_network
 from vaebook.models.vae import _check_model
-from vaebook.models.vqvae import _mnist_vq_encoder
+from vaebook.models.vqvae import _add_vq_loss, _code_indices, _mnist_vq_encoder
 
 __all__ = ["PixelCNNVQVAE", "build_mnist_pixelcnn_vqvae"]
 
@@ -159,14 +159,7 @@ class PixelCNNVQVAE(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = x if y is None else y
         reconstruction = ops.mean(losses.bernoulli_nll(target, y_pred))  # sum over pixels, mean over the batch
-        vq_loss = sum(self.losses) if self.losses else ops.zeros(())
-        loss = reconstruction + vq_loss
-        for name, value in (("loss", loss), ("reconstruction", reconstruction), ("vq_loss", vq_loss)):
-            self.trackers[name].update_state(value)
-        if training:
-            self.trackers["perplexity"].update_state(self.quantizer.perplexity.value)
-            self.trackers["codes_used"].update_state(self.quantizer.codes_used.value)
-        return loss
+        return _add_vq_loss(self, reconstruction, "reconstruction", training)
 
     @property
     def metrics(self):
@@ -206,11 +199,9 @@ class PixelCNNVQVAE(keras.Model):
         """
         x = self._check_images(x, "encode_indices")
         batch_size = check_integer("batch_size", batch_size)
-        out = [
-            ops.convert_to_numpy(self.quantizer.get_code_indices(self.encoder(x[i : i + batch_size], training=False)))
-            for i in range(0, len(x), batch_size)
-        ]
-        return np.concatenate(out).astype("int32") if out else np.zeros((0, *self.grid_shape), "int32")
+        if not len(x):
+            return np.zeros((0, *self.grid_shape), "int32")
+        return _code_indices(self.encoder, self.quantizer, x, batch_size)
 
     def _conditions(self, codes: np.ndarray, batch_size: int) -> list[np.ndarray]:
         return [

@@ -26,6 +26,28 @@ from vaebook.layers.vector_quantizer import VectorQuantizer, per_example_sum
 __all__ = ["VQVAE", "build_mnist_vqvae"]
 
 
+def _add_vq_loss(model: keras.Model, reconstruction, reconstruction_name: str, training: bool):
+    """reconstruction + the quantizer's VQ terms (``model.losses``); updates ``model.trackers`` (loss, the named
+    reconstruction, vq_loss, and in training the batch's perplexity and codes used). Shared by the VQ models."""
+    vq_loss = sum(model.losses) if model.losses else ops.zeros(())
+    loss = reconstruction + vq_loss
+    for name, value in (("loss", loss), (reconstruction_name, reconstruction), ("vq_loss", vq_loss)):
+        model.trackers[name].update_state(value)
+    if training:
+        model.trackers["perplexity"].update_state(model.quantizer.perplexity.value)
+        model.trackers["codes_used"].update_state(model.quantizer.codes_used.value)
+    return loss
+
+
+def _code_indices(encoder: keras.Model, quantizer: VectorQuantizer, x: Any, batch_size: int) -> np.ndarray:
+    """``argmin_k ‖z_e(x) − e_k‖²`` at every grid position, ``batch_size`` images per pass: int32 (N, h, w)."""
+    out = [
+        ops.convert_to_numpy(quantizer.get_code_indices(encoder(x[i : i + batch_size], training=False)))
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(out).astype("int32")
+
+
 @keras.saving.register_keras_serializable(package="vaebook")
 class VQVAE(keras.Model):
     """A VQ-VAE: ``decoder(quantizer(encoder(x)))`` trained with reconstruction + VQ loss.
@@ -77,14 +99,7 @@ class VQVAE(keras.Model):
         target = x if y is None else y
         squared = ops.square(ops.cast(target, y_pred.dtype) - y_pred)
         reconstruction = per_example_sum(squared) / self.data_variance  # sum over pixels, mean over the batch
-        vq_loss = sum(self.losses) if self.losses else ops.zeros(())
-        loss = reconstruction + vq_loss
-        for name, value in (("loss", loss), ("reconstruction_loss", reconstruction), ("vq_loss", vq_loss)):
-            self.trackers[name].update_state(value)
-        if training:
-            self.trackers["perplexity"].update_state(self.quantizer.perplexity.value)
-            self.trackers["codes_used"].update_state(self.quantizer.codes_used.value)
-        return loss
+        return _add_vq_loss(self, reconstruction, "reconstruction_loss", training)
 
     @property
     def metrics(self):
@@ -100,11 +115,7 @@ class VQVAE(keras.Model):
         Returns:
             int32 array of shape ``(N, H, W)`` (the encoder's grid).
         """
-        out = [
-            ops.convert_to_numpy(self.quantizer.get_code_indices(self.encoder(x[i : i + batch_size], training=False)))
-            for i in range(0, len(x), batch_size)
-        ]
-        return np.concatenate(out).astype("int32")
+        return _code_indices(self.encoder, self.quantizer, x, batch_size)
 
     def decode_indices(self, codes: Any) -> np.ndarray:
         """Images from code-index maps: ``decoder(e[codes])``.
