@@ -1,8 +1,10 @@
 # vaebook: two commands do everything.
 #   make book   set up .venv, execute every chapter, build the site into _build/html
 #   make test   set up .venv, then lint (ruff), structure, assignments, unit tests (once per Keras backend),
-#               notebooks (nbval, smoke profile), the book built in the quick profile (a failing cell or hidden
-#               check fails it), and the built site in a real browser
+#               every notebook executed in the quick profile by the book build (a failing cell or hidden check
+#               fails it), and the built site in a real browser
+#   make test-notebooks  the notebooks under nbval in the smoke profile (.ci/run runs them on Colab's versions
+#               and on PyTorch; make test runs the same cells and checks in the quick profile)
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
 #   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
 #   make test-colab     the unit tests and smoke notebooks in a second venv with Colab's versions (colab-pins.txt)
@@ -51,14 +53,17 @@ book: setup
 	$(JB) build . --keep-going
 	@echo "Open _build/html/index.html"
 
-# The notebooks run twice: nbval in the smoke profile (every cell, every hidden check, in seconds) and the book
-# build in the quick profile (the numbers the text states, asserted by the hidden checks; -W turns a failing cell
-# into a failed build). After lint and the structure tests, the test targets share the two cores as one pool
-# (make -j2): the quick book build starts first, as the longest, and whichever core is free takes the next target;
-# the browser test reads the site as soon as the quick build has made it. Tests marked backend_independent (their
-# result does not depend on the session's Keras backend) run in the TensorFlow session only (tests/conftest.py).
-TEST_POOL := test-book test-unit-jax test-notebooks test-unit-tensorflow test-assignments test-unit-torch \
-	test-browser-after-book
+# make test executes every notebook once, in the quick profile, by the book build: every cell and every hidden
+# check, with the numbers the text states (-W turns a failing cell into a failed build). The smoke profile runs the
+# same cells and the same checks with smaller budgets; it is for the runs that cannot afford quick: .ci/run runs the
+# smoke notebooks after make test on Colab's versions (make test-colab) and on PyTorch (make test-backends), and
+# `make test-notebooks` runs them here. (Until 2 December 2026 make test ran them under nbval as well, on
+# TensorFlow, a second execution of every notebook: 761 s of the pool's work, which put make test over 30 min.)
+# After lint and the structure tests, the test targets share the two cores as one pool (make -j2): the quick book
+# build starts first, as the longest, and whichever core is free takes the next target; the browser test reads the
+# site as soon as the quick build has made it. Tests marked backend_independent (their result does not depend on
+# the session's Keras backend) run in the TensorFlow session only (tests/conftest.py).
+TEST_POOL := test-book test-unit-jax test-unit-tensorflow test-assignments test-unit-torch test-browser-after-book
 test: setup
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint test-structure NO_SETUP=1; \
