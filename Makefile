@@ -4,7 +4,7 @@
 #               every notebook executed in the quick profile by the book build (a failing cell or hidden check
 #               fails it), and the built site in a real browser
 #   make test-notebooks  the notebooks under nbval in the smoke profile (.ci/run runs them on Colab's versions
-#               and on PyTorch; make test runs the same cells and checks in the quick profile)
+#               and on JAX; make test runs the same cells and checks in the quick profile)
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
 #   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
 #   make test-colab     the unit tests and smoke notebooks in a second venv with Colab's versions (colab-pins.txt)
@@ -56,7 +56,7 @@ book: setup
 # make test executes every notebook once, in the quick profile, by the book build: every cell and every hidden
 # check, with the numbers the text states (-W turns a failing cell into a failed build). The smoke profile runs the
 # same cells and the same checks with smaller budgets; it is for the runs that cannot afford quick: .ci/run runs the
-# smoke notebooks after make test on Colab's versions (make test-colab) and on PyTorch (make test-backends), and
+# smoke notebooks after make test on Colab's versions (make test-colab) and on JAX (make test-backends), and
 # `make test-notebooks` runs them here. (Until 2 December 2026 make test ran them under nbval as well, on
 # TensorFlow, a second execution of every notebook: 761 s of the pool's work, which put make test over 30 min.)
 # After lint and the structure tests, the test targets share the two cores as one pool (make -j2): the quick book
