@@ -3,8 +3,8 @@
 #   make test   set up .venv, then lint (ruff), structure, assignments, unit tests (once per Keras backend),
 #               every notebook executed in the quick profile by the book build (a failing cell or hidden check
 #               fails it), and the built site in a real browser
-#   make test-notebooks  the notebooks under nbval in the smoke profile (.ci/run runs them on Colab's versions
-#               and on JAX; make test runs the same cells and checks in the quick profile)
+#   make test-notebooks  the notebooks under nbval in the smoke profile (.ci/run runs them on Colab's versions,
+#               on JAX and PyTorch; make test runs the same cells and checks in the quick profile)
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
 #   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
 #   make test-colab     the unit tests and smoke notebooks in a second venv with Colab's versions (colab-pins.txt)
@@ -56,8 +56,8 @@ book: setup
 # make test executes every notebook once, in the quick profile, by the book build: every cell and every hidden
 # check, with the numbers the text states (-W turns a failing cell into a failed build). The smoke profile runs the
 # same cells and the same checks with smaller budgets; it is for the runs that cannot afford quick: .ci/run runs the
-# smoke notebooks after make test on Colab's versions (make test-colab) and on JAX (make test-backends), and
-# `make test-notebooks` runs them here. (Until 2 December 2026 make test ran them under nbval as well, on
+# smoke notebooks after make test on Colab's versions (make test-colab) and on JAX and PyTorch
+# (make test-backends), and `make test-notebooks` runs them here. (Until 2 December 2026 make test ran them under nbval as well, on
 # TensorFlow, a second execution of every notebook: 761 s of the pool's work, which put make test over 30 min.)
 # After lint and the structure tests, the test targets share the two cores as one pool (make -j2): the quick book
 # build starts first, as the longest, and whichever core is free takes the next target; the browser test reads the
@@ -153,10 +153,14 @@ test-colab:
 	  "unit tests [$(COLAB_BACKENDS)] $$(( t2 - t1 )) s, notebooks $$(( t3 - t2 )) s)"
 
 # The smoke notebooks on the other Keras backends (the notebooks default to TensorFlow only if unset).
+# PyTorch runs one OpenMP thread per kernel here: with its default threads, two notebook kernels at once spin
+# against each other (one step of chapter 12's toy GAN: 7.3 ms alone, 45.6 ms each for two kernels at once, 7.0 ms
+# each for two one-thread kernels; measured side by side on 2 cores).
 test-backends: setup
 	@for backend in $(NOTEBOOK_BACKENDS); do \
 	  echo "== notebooks, smoke profile, KERAS_BACKEND=$$backend"; \
-	  KERAS_BACKEND=$$backend VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) $(XDIST) chapters || exit 1; \
+	  threads=$$(if [ "$$backend" = torch ]; then echo OMP_NUM_THREADS=1; fi); \
+	  env $$threads KERAS_BACKEND=$$backend VAEBOOK_PROFILE=smoke $(PY) $(NBVAL) $(XDIST) chapters || exit 1; \
 	done
 
 bench: setup
