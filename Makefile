@@ -57,8 +57,9 @@ book: setup
 # check, with the numbers the text states (-W turns a failing cell into a failed build). The smoke profile runs the
 # same cells and the same checks with smaller budgets; it is for the runs that cannot afford quick: .ci/run runs the
 # smoke notebooks after make test on Colab's versions (make test-colab) and on JAX and PyTorch
-# (make test-backends), and `make test-notebooks` runs them here. (Until 2 December 2026 make test ran them under nbval as well, on
-# TensorFlow, a second execution of every notebook: 761 s of the pool's work, which put make test over 30 min.)
+# (make test-backends), and `make test-notebooks` runs them here. (Until 2 December 2026 make test ran them under
+# nbval as well, on TensorFlow, a second execution of every notebook: 761 s of the pool's work, which put make test
+# over 30 min.)
 # After lint and the structure tests, the test targets share the two cores as one pool (make -j2): the quick book
 # build starts first, as the longest, and whichever core is free takes the next target; the browser test reads the
 # site as soon as the quick build has made it. Tests marked backend_independent (their result does not depend on
