@@ -1,6 +1,9 @@
 """Build the Colab-like virtual environment for `make test-colab` and check that installing vaebook changes nothing.
 
     python tools/colab_env.py VENV        # create VENV (if needed), install colab-pins.txt, then vaebook
+    python tools/colab_env.py --check     # this interpreter's environment (make test's .venv, pinned to Colab's
+                                          # versions but for PyTorch): the pins hold, and the bootstrap cell's
+                                          # pip command would change none of them (pip's dry run)
 
 Steps:
 1. create VENV with this Python (Colab has 3.13; this project's machines have 3.11, see colab-pins.txt);
@@ -95,7 +98,48 @@ def run(command: list[str]) -> None:
     subprocess.run(command, check=True)
 
 
+# The one pinned package the project's own .venv takes from elsewhere: PyTorch's CPU build (requirements-backends.txt)
+# instead of Colab's CUDA wheel of several GB. `make test-colab` installs Colab's.
+NOT_PINNED_HERE = {"torch"}
+
+
+def check_here(python: str = sys.executable) -> int:
+    """The gate's check: pins hold in this environment, and installing vaebook as Colab does would change none."""
+    start = time.perf_counter()
+    pins = read_pins()
+    have = installed(python)
+    problems = [
+        f"✗ {name}: {have.get(name) or 'not installed'} here, colab-pins.txt pins {version}"
+        for name, version in pins.items()
+        if name not in NOT_PINNED_HERE and have.get(name) != version
+    ]
+    # The bootstrap cell installs "vaebook @ git+URL@BRANCH": the same pyproject.toml as this checkout, so pip's
+    # resolution is the same for the checkout's folder (pip 23 cannot parse a git+file URL with a revision).
+    dry = [python, "-m", "pip", "install", "--dry-run", "--quiet", "--report", "-", str(ROOT)]
+    print("+", " ".join(dry), flush=True)
+    report = json.loads(subprocess.run(dry, check=True, capture_output=True, text=True).stdout)
+    would = {canonical(item["metadata"]["name"]): item["metadata"]["version"] for item in report.get("install", [])}
+    if "vaebook" not in would:
+        problems.append("✗ pip's dry run would not install vaebook: the bootstrap command is broken")
+    for name, version in sorted(would.items()):
+        if name in pins:
+            problems.append(f"✗ installing vaebook would change {name}: {have.get(name)} -> {version}")
+        elif name != "vaebook":
+            print(f"note: installing vaebook would also install {name} {version}")
+    for line in problems:
+        print(line)
+    if problems:
+        return 1
+    print(
+        f"colab pins ok: {len(pins) - len(NOT_PINNED_HERE)} pinned packages as Colab has them, and the bootstrap "
+        f"cell's pip command would change none ({time.perf_counter() - start:.0f} s)"
+    )
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[1:] == ["--check"]:
+        return check_here()
     if len(argv) != 2:
         print(__doc__)
         return 2

@@ -1,6 +1,6 @@
 """The built site, served over HTTP on localhost, and Debian's chromium driven by Playwright.
 
-VAEBOOK_SITE names the built HTML directory (the Makefile passes $(SITE)); VAEBOOK_CHROMIUM the browser
+VAEBOOK_SITE names the built HTML directory (tools/gate.py passes the quick site it built); VAEBOOK_CHROMIUM the browser
 (default /usr/bin/chromium: Playwright's own browser download is not reachable from this project's machines).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = (ROOT / os.environ.get("VAEBOOK_SITE", "_build/smoke/_build/html")).resolve()
+SITE = (ROOT / os.environ.get("VAEBOOK_SITE", "_build/quick/_build/html")).resolve()
 CHROMIUM = os.environ.get("VAEBOOK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # No network, no first-run work, no GPU: the same flags on a developer's machine and in CI.
@@ -39,7 +39,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def site_url():
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"no built site in {SITE}: build it first (make test-book), or set VAEBOOK_SITE")
+        pytest.fail(
+            f"no built site in {SITE}: build it first (python tools/gate.py full --only site), or set VAEBOOK_SITE"
+        )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
