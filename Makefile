@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup book test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
+.PHONY: setup preflight-fast preflight-full book test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
 
 # One environment, pinned to Google Colab's versions (colab-pins.txt as constraints), except PyTorch: the CPU
 # build in requirements-backends.txt instead of Colab's CUDA wheel of several GB. --no-compile: Python compiles
@@ -35,10 +35,14 @@ book: setup
 	$(PY) tools/build.py --profile $(PROFILE) --jobs $(JOBS)
 	@echo "Open _build/html/index.html"
 
-test: setup
+# Before the set-up: a missing system tool (chromium, node) stops make test at once, not after twenty minutes.
+preflight-%:
+	$(PYTHON) tools/gate.py $* --preflight
+
+test: preflight-full setup
 	$(PY) tools/gate.py full --jobs $(JOBS)
 
-test-fast: setup
+test-fast: preflight-fast setup
 	$(PY) tools/gate.py fast --jobs $(JOBS)
 
 lint: setup

@@ -113,7 +113,10 @@ def _notebook_tasks(
             load = f" beside {spinning.n} busy processes" if spinning.n else ""
             return result.status != "failed", (result.error or "executed") + load + tries
 
-        weight = build._last_seconds(cache / path.name) or NOTEBOOK_ESTIMATE
+        if build.cached(cache / path.name, key) is not None:
+            weight = 0.0
+        else:
+            weight = build._last_seconds(cache / path.name) or NOTEBOOK_ESTIMATE
         tasks.append(Task(name, run, weight=weight))
     return tasks
 
@@ -298,12 +301,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "2")), help="tasks at a time")
     parser.add_argument("--list", action="store_true", help="print the tasks in priority order and exit")
     parser.add_argument("--record", action="store_true", help="write a record of the run (tools/records.py)")
+    parser.add_argument("--preflight", action="store_true", help="only check (or install) the system tools")
     parser.add_argument(
         "--only", metavar="PATTERN", help="run only the tasks whose names match (fnmatch), e.g. 'unit-*'"
     )
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.preflight:
+        preflight(args.tier)
+        return 0
     tasks = tier(args.tier, args.jobs)
     if args.only:
         tasks = [t for t in tasks if fnmatch.fnmatch(t.name, args.only)]

@@ -220,3 +220,26 @@ def test_busy_spins_processes_only_inside_its_block():
 def test_the_appendix_runs_beside_busy_processes_in_the_full_tier():
     assert gate.BUSY_NOTEBOOKS.get("appendix_scaling", 0) >= 2
     assert "appendix_scaling" in {p.stem for p in build.toc_notebooks()}
+
+
+def test_a_missing_chromium_stops_the_full_tier_at_its_start_with_the_command(monkeypatch, tmp_path):
+    monkeypatch.setattr(gate, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setattr(gate, "_apt_install", lambda packages: False)  # not root, or no apt-get
+    with pytest.raises(SystemExit, match="sudo apt-get install chromium"):
+        gate.preflight("full")
+    gate.preflight("fast")  # the fast tier has no browser test
+
+
+def test_where_it_can_the_gate_installs_what_is_missing(monkeypatch, tmp_path):
+    browser = tmp_path / "chromium"
+    monkeypatch.setattr(gate, "CHROMIUM", str(browser))
+    asked = []
+
+    def install(packages):
+        asked.extend(packages)
+        browser.write_text("")  # as apt-get would
+        return True
+
+    monkeypatch.setattr(gate, "_apt_install", install)
+    gate.preflight("full")
+    assert "chromium" in asked
