@@ -18,13 +18,12 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup preflight-fast preflight-full book test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
 
-# One environment, pinned to Google Colab's versions (colab-pins.txt as constraints), except PyTorch: the CPU
-# build in requirements-backends.txt instead of Colab's CUDA wheel of several GB. --no-compile: Python compiles
-# what it imports on first use.
+# One environment, pinned to Google Colab's versions (colab-pins.txt as constraints) except PyTorch and JAX, which
+# requirements-backends.txt sets (README: "Colab's versions"). --no-compile: Python compiles what it imports.
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml colab-pins.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing requirements into $(VENV) (first time: several minutes)"
-	grep -v '^torch==' colab-pins.txt > $(VENV)/constraints.txt
+	grep -vE '^(torch|jax|jaxlib)==' colab-pins.txt > $(VENV)/constraints.txt
 	$(PY) -m pip install -q --no-compile -c $(VENV)/constraints.txt -r requirements.txt -r requirements-backends.txt \
 	  -e . 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	@touch $@

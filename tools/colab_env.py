@@ -98,9 +98,9 @@ def run(command: list[str]) -> None:
     subprocess.run(command, check=True)
 
 
-# The one pinned package the project's own .venv takes from elsewhere: PyTorch's CPU build (requirements-backends.txt)
-# instead of Colab's CUDA wheel of several GB. `make test-colab` installs Colab's.
-NOT_PINNED_HERE = {"torch"}
+# The pinned packages the project's own .venv takes from requirements-backends.txt instead: PyTorch's CPU build
+# (Colab's is a CUDA wheel of several GB) and a current JAX (see there why). `make test-colab` installs Colab's.
+NOT_PINNED_HERE = {"torch", "jax", "jaxlib"}
 
 
 def check_here(python: str = sys.executable) -> int:
