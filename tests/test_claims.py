@@ -73,3 +73,15 @@ def test_bad_input_is_a_value_error(call, message, monkeypatch):
     monkeypatch.setenv("VAEBOOK_PROFILE", "quick")
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_warn_mode_prints_every_failure_and_goes_on(monkeypatch, capsys):
+    monkeypatch.setenv("VAEBOOK_PROFILE", "quick")
+    monkeypatch.setenv("VAEBOOK_CLAIMS", "warn")
+    assert claim("105 nats against 209", 104.0, 250.0) is False
+    assert claim_that("the best in the table", False) is False
+    out = capsys.readouterr().out
+    assert "209 stated, 250 computed" in out and "the best in the table" in out
+    monkeypatch.setenv("VAEBOOK_CLAIMS", "ignore")
+    with pytest.raises(ValueError, match="VAEBOOK_CLAIMS"):
+        claim("105 nats", 250.0)

@@ -208,21 +208,25 @@ def registrations(nb: dict) -> tuple[list[Registered], list[str]]:
             text = node.args[0].value
             profile = next((ast.unparse(k.value) for k in node.keywords if k.arg == "profile"), "None")
             if name == "claim_that":
-                found.append(Registered("claim_that", text, [], profile))
+                found.append(Registered("claim_that", text, [False] * len(numbers_in(text)), profile))
                 continue
             values = node.args[1:]
-            if any(isinstance(v, ast.Starred) for v in values):
-                problems.append(f"cell {index}, line {node.lineno}: claim({text!r}, *...) must list its values")
-                continue
             numerals = numbers_in(text)
-            if len(values) != len(numerals):
+            starred = next((k for k, v in enumerate(values) if isinstance(v, ast.Starred)), None)
+            if starred is None and len(values) != len(numerals):
                 problems.append(
                     f"cell {index}, line {node.lineno}: claim({text!r}) has {len(numerals)} number(s) "
                     f"but {len(values)} value(s)"
                 )
                 continue
-            asserts = [not (isinstance(v, ast.Constant) and v.value is None) for v in values]
+            # One value per numeral; None leaves a numeral unasserted. A starred list (claim(text, *kls)) counts
+            # as asserting every numeral from its position on (claim() checks the count when it runs).
+            explicit = values if starred is None else values[:starred]
+            asserts = [not (isinstance(v, ast.Constant) and v.value is None) for v in explicit]
+            asserts += [True] * (len(numerals) - len(asserts))
             found.append(Registered("claim", text, asserts, profile))
+    if any("VAEBOOK_CLAIMS" in _source(cell) for cell in nb["cells"]):
+        problems.append("a cell mentions VAEBOOK_CLAIMS: a chapter must not switch its own claims to warnings")
     declared = nb.get("metadata", {}).get("vaebook", {}).get("definitional", [])
     if not isinstance(declared, (list, dict)) or not all(isinstance(p, str) for p in declared):
         problems.append("metadata vaebook.definitional must be a list of passages or a mapping passage -> reason")

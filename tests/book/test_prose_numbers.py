@@ -139,8 +139,19 @@ def test_stale_and_malformed_registrations_are_problems(tmp_path):
     assert "'104 nats' does not occur" in problems
     assert "string literal" in problems
     assert "2 number(s) but 1 value(s)" in problems
-    assert "must list its values" in problems
     assert "'784 pixels' does not occur" in problems
+
+
+def test_a_starred_list_registers_the_numbers_from_its_position_on(tmp_path):
+    nb = _notebook(["KL 33.0, 13.3 and 3.0 nats at 0.2, 0.5, 1.0"], ['claim("KL 33.0, 13.3 and 3.0 nats", *kls)'])
+    assert [n.text for n in _check(tmp_path, nb).unaccounted] == ["0.2", "0.5", "1.0"]
+    nb = _notebook(["0 of 16 units, 3.0"], ['claim("0 of 16 units, 3.0", None, *rest)'])
+    assert [n.text for n in _check(tmp_path, nb).unaccounted] == ["0"]
+
+
+def test_a_chapter_may_not_turn_its_claims_into_warnings(tmp_path):
+    nb = _notebook(["The bound is 105 nats."], ['os.environ["VAEBOOK_CLAIMS"] = "warn"\nclaim("105 nats", nll)'])
+    assert any("VAEBOOK_CLAIMS" in p for p in _check(tmp_path, nb).problems)
 
 
 def test_a_none_value_does_not_register_its_number(tmp_path):
