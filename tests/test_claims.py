@@ -15,6 +15,22 @@ def test_numerals_are_read_as_written():
     assert [n.unit for n in found] == pytest.approx([0.01, 0.1, 1, 0.1, 1e-5, 1e-3, 1])
 
 
+def test_a_power_of_ten_alone_is_one_number():
+    found = numbers_in("below $10^{-4}$, 10⁻³ and 10^3 but not 10 or 104")
+    assert [(n.text, n.value) for n in found] == [
+        ("10^{-4}", 1e-4),
+        ("10⁻³", 1e-3),
+        ("10^3", 1e3),
+        ("10", 10),
+        ("104", 104),
+    ]
+
+
+def test_latex_thousands_separators_are_read():
+    (number,) = numbers_in("$9{,}990{,}000$")
+    assert (number.text, number.value, number.unit) == ("9{,}990{,}000", 9990000.0, 1.0)
+
+
 def test_numerals_inside_words_are_not_numbers():
     assert numbers_in("ch10-surgery, float32, a T4, MNIST-1D, \\log2") == []
 
@@ -85,3 +101,13 @@ def test_warn_mode_prints_every_failure_and_goes_on(monkeypatch, capsys):
     monkeypatch.setenv("VAEBOOK_CLAIMS", "ignore")
     with pytest.raises(ValueError, match="VAEBOOK_CLAIMS"):
         claim("105 nats", 250.0)
+
+
+def test_a_stated_bound_is_asserted_as_a_bound(monkeypatch):
+    monkeypatch.setenv("VAEBOOK_PROFILE", "quick")
+    assert claim("below 0.6 for every digit", 0.21, bound="upper")
+    assert claim("more than 20 nats", 35.0, bound="lower")
+    with pytest.raises(ClaimError, match="upper bound"):
+        claim("below 0.6 for every digit", 0.61, bound="upper")
+    with pytest.raises(ValueError, match="bound"):
+        claim("below 0.6", 0.5, bound="below")

@@ -2,6 +2,7 @@
 
     python tools/claims.py check [NOTEBOOK ...]   # print every unaccounted number (exit 1 if any)
     python tools/claims.py report                 # the per-chapter table of status.md (Markdown)
+    python tools/claims.py report --write status.md   # replace the table between its markers in status.md
 
 Static: it reads the notebooks' JSON and parses the hidden cells' code; it executes nothing. What counts:
 
@@ -160,7 +161,7 @@ def prose_numbers(markdown: str, cell: int = 0) -> list[ProseNumber]:
     found = []
     for number in numbers_in(markdown):
         end = number.start + len(number.text)
-        if any(ignore[number.start : end]):
+        if ignore[number.start]:  # (a power of ten's exponent is masked as a superscript; its mantissa is not)
             continue
         if in_math[number.start] and not number.decimal and len(number.text.lstrip("−-").replace(",", "")) < 3:
             continue
@@ -314,12 +315,29 @@ def report(paths=None) -> str:
     return "\n".join(rows)
 
 
+TABLE_START = "<!-- claims table: python tools/claims.py report --write status.md -->"
+TABLE_END = "<!-- end of claims table -->"
+
+
+def write_report(path: Path) -> None:
+    """Replace the table between TABLE_START and TABLE_END in ``path`` (status.md) with :func:`report`."""
+    text = path.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise ValueError(f"{path} has no claims table markers ({TABLE_START!r} ... {TABLE_END!r})")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    path.write_text(f"{head}{TABLE_START}\n{report()}\n{TABLE_END}{tail}")
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("check", "report"):
         print(__doc__)
         return 2
     if argv[0] == "report":
-        print(report())
+        if argv[1:2] == ["--write"] and len(argv) == 3:
+            write_report(Path(argv[2]))
+        else:
+            print(report())
         return 0
     paths = [Path(p) for p in argv[1:]] or chapter_paths()
     failed = False

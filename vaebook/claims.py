@@ -36,12 +36,16 @@ from dataclasses import dataclass
 __all__ = ["ClaimError", "Number", "claim", "claim_that", "numbers_in"]
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
-# One numeral as the prose writes it: 105, 4.46, −0.3, 3,200 (thousands), 2·10⁻⁵ or 2\cdot 10^{-5} (scientific).
+# One numeral as the prose writes it: 105, 4.46, −0.3, 3,200 or 3{,}200 (thousands), 2·10⁻⁵ or 2\cdot 10^{-5}.
 _NUMERAL = re.compile(
     r"(?<![\w.,\\])"  # not inside a word, a longer number or a LaTeX command
     r"(?P<sign>[−-](?=\d))?"
-    r"(?P<mantissa>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s*(?:·|\\cdot|×|\\times)\s*10(?:\^\{?(?P<exp>[−-]?\d+)\}?|(?P<supexp>[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?"
+    r"(?:"
+    r"(?P<power>10(?:\^\{?(?P<powexp>[−-]?\d+)\}?|(?P<powsup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"  # 10^{-4}, 10⁻⁴ alone
+    r"|"
+    r"(?P<mantissa>\d{1,3}(?:(?:,|\{,\})\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?:·|\\cdot|×|\\times)\s*10(?:\^\{?(?P<exp>[−-]?\d+)\}?|(?P<supexp>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))?"
+    r")"
     r"(?![\w])"
 )
 
@@ -82,7 +86,12 @@ def numbers_in(text: str) -> list[Number]:
         raise ValueError(f"numbers_in expects a string, got {type(text).__name__}")
     found = []
     for match in _NUMERAL.finditer(text):
-        mantissa = match.group("mantissa").replace(",", "")
+        if match.group("power"):  # 10^{-4}, 10⁻⁴: a power of ten without a mantissa
+            exponent = int((match.group("powexp") or match.group("powsup").translate(_SUPERSCRIPT)).replace("−", "-"))
+            sign = -1.0 if match.group("sign") else 1.0
+            found.append(Number(match.group(0), match.start(), sign * 10.0**exponent, 10.0**exponent, True))
+            continue
+        mantissa = match.group("mantissa").replace("{,}", "").replace(",", "")
         decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
         exponent = 0
         if match.group("exp") is not None:
@@ -143,7 +152,9 @@ def _as_float(value, what: str) -> float:
     return float(array.reshape(()))
 
 
-def claim(text: str, *values, tol: float | Sequence[float | None] | None = None, profile=None) -> bool:
+def claim(
+    text: str, *values, tol: float | Sequence[float | None] | None = None, bound: str | None = None, profile=None
+) -> bool:
     """Assert that the numbers stated in ``text`` are the values the run computed.
 
     Args:
@@ -154,6 +165,9 @@ def claim(text: str, *values, tol: float | Sequence[float | None] | None = None,
             percentage in percent.
         tol: the largest allowed ``|value - stated|``; by default one unit of the stated number's last digit. A
             single number applies to every value; a sequence gives one per value (``None``: the default).
+        bound: ``None`` when the text states the value ("105 nats"); ``"upper"`` when it states an upper bound
+            ("below 0.6", "at most 12 %": each value must be <= its number, + ``tol`` if given); ``"lower"`` for a
+            lower bound ("more than 20 nats").
         profile: the run profile(s) the claim holds in: ``"smoke"``, ``"quick"``, ``"full"``, a tuple of them, or
             ``None`` for every profile.
 
@@ -191,6 +205,8 @@ def claim(text: str, *values, tol: float | Sequence[float | None] | None = None,
     for t in tols:
         if t is not None and not (isinstance(t, (int, float)) and t >= 0 and math.isfinite(t)):
             raise ValueError(f"claim {text!r}: a tolerance must be a finite number >= 0 or None, got {t!r}")
+    if bound not in (None, "upper", "lower"):
+        raise ValueError(f"claim {text!r}: bound must be None, 'upper' or 'lower'; got {bound!r}")
     if not _active(profile):
         return False
     failures = []
@@ -198,9 +214,16 @@ def claim(text: str, *values, tol: float | Sequence[float | None] | None = None,
         if value is None:
             continue
         computed = _as_float(value, f"the value for {number.text!r} in claim {text!r}")
-        allowed = number.unit if t is None else t
-        if not abs(computed - number.value) <= allowed * (1 + 1e-9):
-            failures.append(f"{number.text} stated, {computed:.6g} computed (tolerance {allowed:g})")
+        if bound is None:
+            allowed = number.unit if t is None else t
+            holds = abs(computed - number.value) <= allowed * (1 + 1e-9)
+            what = f"tolerance {allowed:g}"
+        else:
+            slack = 0.0 if t is None else t
+            holds = computed <= number.value + slack if bound == "upper" else computed >= number.value - slack
+            what = f"{bound} bound"
+        if not holds:
+            failures.append(f"{number.text} stated, {computed:.6g} computed ({what})")
     if failures:
         return _fail(f"claim {text!r} does not hold: " + "; ".join(failures))
     return True
