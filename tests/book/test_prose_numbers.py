@@ -28,7 +28,6 @@ NOT_YET_CONVERTED = [
     "07_vae_mnist",
     "08_conditional_beta_vae",
     "09_vq_vae",
-    "10_posterior_collapse",
     "11_applications",
     "12_outlook",
     "appendix_scaling",
