@@ -56,6 +56,7 @@ _STRUCTURE = re.compile(
 )
 _YEAR = re.compile(r"et al\.,?\s*\(?((?:19|20)\d\d)[a-z]?(?!\d)|\(((?:19|20)\d\d)[a-z]?\)")
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$", re.DOTALL)
+_MATH_DIRECTIVE = re.compile(r"^([`:]{3,})\{math\}[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 
 
 def _mask(text: str, spans, mask: list[bool]) -> None:
@@ -153,11 +154,13 @@ def prose_numbers(markdown: str, cell: int = 0) -> list[ProseNumber]:
         _mask(markdown, [m.span(1) if m.group(1) else m.span(2)], ignore)
     in_math = [False] * len(markdown)
     for m in _MATH.finditer(markdown):
-        if any(ignore[m.start() : m.end()]):
-            if all(ignore[m.start() : m.end()]):
-                continue
+        if all(ignore[m.start() : m.end()]):
+            continue
         _mask(markdown, [m.span()], in_math)
         _mask(markdown, _math_parts(m.group(0), m.start()), ignore)
+    for m in _MATH_DIRECTIVE.finditer(markdown):  # ```{math} blocks: math like $$ ... $$
+        _mask(markdown, [m.span(2)], in_math)
+        _mask(markdown, _math_parts(m.group(2), m.start(2)), ignore)
     found = []
     for number in numbers_in(markdown):
         end = number.start + len(number.text)

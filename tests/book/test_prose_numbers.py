@@ -29,7 +29,6 @@ NOT_YET_CONVERTED = [
     "08_conditional_beta_vae",
     "09_vq_vae",
     "11_applications",
-    "12_outlook",
     "appendix_scaling",
 ]
 CHAPTERS = claims.chapter_paths()
@@ -120,6 +119,7 @@ def test_numbers_in_tables_solutions_math_and_titles_count(tmp_path, prose):
         "chapter 7, chapters 10 and 11, eq. 3, Figure 10.3, section 2",
         "Kingma et al. (2016) and He et al. 2019",
         "formula constants $\\frac{1}{2}\\sigma^2 + x_{10} - 1$",
+        "a math directive:\n\n```{math}\n:label: eq-1\nq = \\N(\\mu, \\sigma^2 + 1)\n```\n",
         ":label: ch10-free-bits\n(ch10-target)=\n<!-- 12 -->",
         "1. first item\n2. second item",
     ],
