@@ -29,7 +29,6 @@ NOT_YET_CONVERTED = [
     "08_conditional_beta_vae",
     "09_vq_vae",
     "11_applications",
-    "appendix_scaling",
 ]
 CHAPTERS = claims.chapter_paths()
 CONVERTED = [p for p in CHAPTERS if p.stem not in NOT_YET_CONVERTED]
