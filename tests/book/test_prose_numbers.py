@@ -21,7 +21,6 @@ import claims  # noqa: E402
 NOT_YET_CONVERTED = [
     "02_backpropagation",
     "03_autoencoders",
-    "06_reparameterization",
     "07_vae_mnist",
     "08_conditional_beta_vae",
     "09_vq_vae",
