@@ -18,6 +18,11 @@ def test_linear_schedule_is_ho_et_al_at_1000_steps_and_ends_in_noise_for_any_t()
     for t in (50, 100, 1000):
         alpha_bar_end = np.prod(1 - noise_schedule(t, "linear"))
         assert alpha_bar_end < 1e-3, (t, alpha_bar_end)
+    # the end point depends on T (the docstring's and chapter 12's numbers): 4e-5, 2e-5, 8e-6 for T = 1000, 100, 50
+    for t, stated in ((1000, 4e-5), (100, 2e-5), (50, 8e-6)):
+        alpha_bar_end = np.prod(1 - noise_schedule(t, "linear"))
+        assert abs(alpha_bar_end - stated) < 0.5e-5 if t > 50 else abs(alpha_bar_end - stated) < 0.5e-6, t
+    assert np.max(noise_schedule(20, "linear")) == 0.999  # the clip
     # cosine: alpha_bar_t = f(t) / f(0) with f(t) = cos^2(((t / T) + s) / (1 + s) * pi / 2), away from the clip
     t_steps, s = 50, 0.008
     alpha_bar = np.cumprod(1 - noise_schedule(t_steps, "cosine"))

@@ -10,6 +10,7 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
   :mod:`vaebook.optimization`, :mod:`vaebook.linear_gaussian`, :mod:`vaebook.pca`, :mod:`vaebook.attributes`
 - :mod:`vaebook.sample_metrics`  scores for samples: energy distance, MMD, share near the data, mode coverage
 - :mod:`vaebook.anomaly`, :mod:`vaebook.imputation`, :mod:`vaebook.hardware`  chapter 11's applications
+- :mod:`vaebook.claims`  the numbers a chapter's prose states, asserted by its hidden check cells
 
 CONTRIBUTING.md lists what each module holds.
 """
@@ -39,6 +40,7 @@ _LAZY = (
     "anomaly",
     "imputation",
     "hardware",
+    "claims",
 )
 
 

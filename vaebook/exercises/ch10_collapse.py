@@ -1,4 +1,4 @@
-"""Exercise checks of chapter 10 (Posterior collapse; the chapter is a draft in drafts/, not yet in the book)."""
+"""Exercise checks of chapter 10 (Posterior collapse)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,9 @@ def noise_schedule(num_steps: int, schedule: str = "linear") -> np.ndarray:
     """The variances β_1 … β_T of the forward process.
 
     ``"linear"``: Ho et al.'s schedule, β rising linearly from 1e−4 to 0.02 over T = 1000 steps, rescaled by
-    1000 / T for other T (Nichol & Dhariwal, 2021), so that ᾱ_T ≈ 4e−5 whatever T: x_T is practically pure noise.
+    1000 / T for other T (Nichol & Dhariwal, 2021). ᾱ_T then depends on T: about 4e−5 for T = 1000, 2e−5 for
+    T = 100 and 8e−6 for T = 50 (x_T is practically pure noise for each), far smaller for fewer steps (for T ≤ 20 the
+    largest β is clipped at 0.999).
     ``"cosine"``: Nichol & Dhariwal's ᾱ_t = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2), s = 0.008, with
     β_t = 1 − ᾱ_t/ᾱ_{t−1} clipped to at most 0.999.
 

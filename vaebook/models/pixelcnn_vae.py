@@ -291,7 +291,8 @@ def build_mnist_pixelcnn_vae(
 
     ``first_kernel_size`` and ``num_residual_blocks`` set the decoder's receptive field: the default (7×7 then two
     3×3 blocks) sees a wide window of earlier pixels and can draw digit strokes without z; ``first_kernel_size=3,
-    num_residual_blocks=0`` sees only the adjacent earlier pixels (a weak decoder that must use z).
+    num_residual_blocks=0`` sees only the adjacent earlier pixels (a weaker decoder; whether it then uses z is
+    what chapter 10 measures, and a short run cannot settle it).
 
     Returns:
         An uncompiled :class:`PixelCNNVAE`.
