@@ -399,8 +399,11 @@ def _read(path: Path) -> dict | None:
         return None
 
 
-def build_site(src: Path, out: Path, strict: bool) -> int:
-    """Run Jupyter Book on the staged sources; the HTML lands in ``out`` (a ``.../_build/html`` folder)."""
+def build_site(src: Path, out: Path, strict: bool, log: Path | None = None) -> int:
+    """Run Jupyter Book on the staged sources; the HTML lands in ``out`` (a ``.../_build/html`` folder).
+
+    Jupyter Book's output goes to ``log`` when given (the gate's task log), else to this process's output.
+    """
     if out.name != "html" or out.parent.name != "_build":
         raise ValueError(f"--out must end in _build/html (Jupyter Book's layout), got {out}")
     jb = Path(sys.executable).with_name("jupyter-book")
@@ -408,7 +411,10 @@ def build_site(src: Path, out: Path, strict: bool) -> int:
     if strict:
         command += ["-W", "-n"]
     print("build: " + " ".join(command), flush=True)
-    return subprocess.run(command, cwd=ROOT).returncode
+    if log is None:
+        return subprocess.run(command, cwd=ROOT).returncode
+    with log.open("w") as handle:
+        return subprocess.run(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT).returncode
 
 
 # ---------------------------------------------------------------------------------------------------------------

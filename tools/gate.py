@@ -131,8 +131,10 @@ def _site_task(needs: tuple[str, ...]) -> Task:
             r = tasks_results.get(("quick", None, path))
             results.append(r or build.Result(build._rel(path), "cached"))
         src = build.stage("quick", None, results)
-        status = build.build_site(src, SITE, strict=True)
-        return status == 0, f"Jupyter Book exit {status}"
+        log = LOGS / "full" / "site-jupyter-book.log"
+        status = build.build_site(src, SITE, strict=True, log=log)
+        tail = "" if status == 0 else "\n" + "\n".join(log.read_text().splitlines()[-30:])
+        return status == 0, f"Jupyter Book exit {status} (log: {log.relative_to(ROOT)}){tail}"
 
     return Task("site", run, needs=needs, weight=ESTIMATES["site"])
 
