@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup preflight-fast preflight-full book test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
+.PHONY: setup preflight-fast preflight-full book pdf test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
 
 # One environment, pinned to Google Colab's versions (colab-pins.txt as constraints), except PyTorch: the CPU
 # build in requirements-backends.txt instead of Colab's CUDA wheel of several GB. --no-compile: Python compiles
@@ -34,6 +34,11 @@ setup: $(STAMP)
 book: setup
 	$(PY) tools/build.py --profile $(PROFILE) --jobs $(JOBS)
 	@echo "Open _build/html/index.html"
+
+# The book as one PDF (_build/pdf/vaebook.pdf, copied into a built site) from the execution cache, and its test.
+pdf:
+	$(PYTHON) tools/pdf.py --preflight && $(MAKE) -s setup
+	$(PY) tools/pdf.py --profile $(PROFILE) --jobs $(JOBS) $(if $(wildcard _build/html/index.html),--site _build/html) && $(PY) -m pytest tests/pdf -q
 
 # Before the set-up: a missing system tool (chromium, node) stops make test at once, not after twenty minutes.
 preflight-%:
@@ -67,7 +72,7 @@ grade: setup
 test-colab:
 	$(PYTHON) tools/colab_env.py .venv-colab
 	KERAS_BACKEND=torch .venv-colab/bin/python -m pytest tests -q -n $(JOBS) --ignore=tests/book \
-	  --ignore=tests/assignments --ignore=tests/site
+	  --ignore=tests/assignments --ignore=tests/site --ignore=tests/pdf
 
 bench: setup
 	for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script; done
