@@ -144,6 +144,46 @@ def split_solutions(markdown: str) -> tuple[str, list[str]]:
     return text, blocks
 
 
+LIST_MARKER = re.compile(r"^[ \t]*(?:[-+*]|\d+[.)])[ \t]")
+CODE_SPAN = re.compile(r"`+[^`]*`+")
+
+
+def join_broken_math(markdown: str) -> str:
+    """Join a line that starts like a list item (``- ``, ``+ ``, ``1. ``) to the line before when it continues an
+    inline ``$...$`` formula; Markdown would otherwise start a list there and leave the formula as raw text.
+
+    A chapter that wraps ``$a\\n- b$`` shows the raw TeX on the site too: this is a repair for paper only, and
+    tests/book/test_pdf_staging.py names the chapters that need it.
+    """
+    lines = markdown.split("\n")
+    out: list[str] = []
+    dollars = 0  # single dollars seen so far in the current paragraph
+    fences: list[tuple[str, bool]] = []  # open fences: (its characters, whether it holds code)
+    for line in lines:
+        marker = re.match(r"^[ \t]*(`{3,}|:{3,})[ \t]*(.*)$", line)
+        if marker:
+            chars, info = marker.groups()
+            top = fences[-1][0] if fences else None
+            if not info and top and chars[0] == top[0] and len(chars) >= len(top):
+                fences.pop()
+            else:
+                fences.append((chars, not info.startswith("{")))
+            dollars = 0
+            out.append(line)
+            continue
+        if (fences and fences[-1][1]) or not line.strip():
+            dollars = 0
+            out.append(line)
+            continue
+        if dollars % 2 == 1 and LIST_MARKER.match(line) and out:
+            out[-1] = out[-1] + " " + line.strip()
+        else:
+            out.append(line)
+        plain = CODE_SPAN.sub("", line).replace("\\$", "").replace("$$", "")
+        dollars += plain.count("$")
+    return "\n".join(out)
+
+
 def animation_strip(html: str, frames: int = 4) -> bytes | None:
     """A PNG of ``frames`` evenly spaced frames of a matplotlib JavaScript animation, side by side; None if the
     HTML holds no frames."""
@@ -183,12 +223,12 @@ def for_paper(nb: dict) -> dict:
                     if strip is not None:
                         output["data"] = {"image/png": base64.b64encode(strip).decode(), "text/plain": "animation"}
         elif cell["cell_type"] == "markdown":
-            text, blocks = split_solutions(_text(cell["source"]))
-            if blocks:
-                solutions.extend(blocks)
-                if not text.strip():
-                    continue
-                cell["source"] = text
+            source = join_broken_math(_text(cell["source"]))
+            text, blocks = split_solutions(source)
+            solutions.extend(blocks)
+            if blocks and not text.strip():
+                continue
+            cell["source"] = text if blocks else source
         cells.append(cell)
     if solutions:
         section = {
