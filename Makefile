@@ -1,5 +1,6 @@
 # vaebook: plain targets that call scripts; the scheduling lives in tools/build.py and tools/gate.py.
 #   make book        set up .venv, execute every chapter (quick profile, cached), build the site into _build/html
+#   make pdf         the book as one PDF in _build/pdf from book's execution cache (tools/pdf.py), and its test
 #   make test        set up .venv, run the full gate (tools/gate.py full): what .ci/run runs
 #   make test-fast   the fast tier (tools/gate.py fast): lint, structure, unit tests on TensorFlow, smoke notebooks
 SHELL := /bin/bash

@@ -15,7 +15,8 @@
    for paper: the bootstrap cell is removed (hidden check cells, tag ``remove-cell``, already are), inputs the site
    hides (``hide-input``) are removed, a JavaScript animation becomes a strip of its frames, and each chapter's
    exercise solutions move from the exercises to a section "Solutions to the exercises" at the chapter's end
-   (before its references). The configuration gets XeTeX (the chapters hold Unicode such as ≥ × σ) and a LaTeX
+   (before its references); an inline formula that a wrapped line starting with ``- `` turned into a list item is
+   joined back (join_broken_math). The configuration gets XeTeX (the chapters hold Unicode such as ≥ × σ) and a LaTeX
    preamble with the site's MathJax macros (``\\KL``, ``\\E``...), generated from ``_config.yml``.
 4. **LaTeX.** Jupyter Book's LaTeX builder, then latexmk with XeTeX. The PDF is ``_build/pdf/vaebook.pdf`` with
    its LaTeX log beside it (``vaebook.log``); tests/pdf/test_pdf.py checks them.
