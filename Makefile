@@ -1,5 +1,6 @@
 # vaebook: plain targets that call scripts; the scheduling lives in tools/build.py and tools/gate.py.
 #   make book        set up .venv, execute every chapter (quick profile, cached), build the site into _build/html
+#   make pdf         the book as one PDF in _build/pdf from book's execution cache (tools/pdf.py), and its test
 #   make test        set up .venv, run the full gate (tools/gate.py full): what .ci/run runs
 #   make test-fast   the fast tier (tools/gate.py fast): lint, structure, unit tests on TensorFlow, smoke notebooks
 SHELL := /bin/bash
@@ -16,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup preflight-fast preflight-full book test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
+.PHONY: setup preflight-fast preflight-full book pdf test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
 
 # One environment, pinned to Google Colab's versions (colab-pins.txt as constraints) except PyTorch and JAX, which
 # requirements-backends.txt sets (README: "Colab's versions"). --no-compile: Python compiles what it imports.
@@ -33,6 +34,11 @@ setup: $(STAMP)
 book: setup
 	$(PY) tools/build.py --profile $(PROFILE) --jobs $(JOBS)
 	@echo "Open _build/html/index.html"
+
+# The book as one PDF (_build/pdf/vaebook.pdf, copied into a built site) from the execution cache, and its test.
+pdf:
+	$(PYTHON) tools/pdf.py --preflight && $(MAKE) -s setup
+	$(PY) tools/pdf.py --profile $(PROFILE) --jobs $(JOBS) $(if $(wildcard _build/html/index.html),--site _build/html) && $(PY) -m pytest tests/pdf -q
 
 # Before the set-up: a missing system tool (chromium, node) stops make test at once, not after twenty minutes.
 preflight-%:
@@ -66,7 +72,7 @@ grade: setup
 test-colab:
 	$(PYTHON) tools/colab_env.py .venv-colab
 	KERAS_BACKEND=torch .venv-colab/bin/python -m pytest tests -q -n $(JOBS) --ignore=tests/book \
-	  --ignore=tests/assignments --ignore=tests/site
+	  --ignore=tests/assignments --ignore=tests/site --ignore=tests/pdf
 
 bench: setup
 	for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script; done

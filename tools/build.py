@@ -352,9 +352,19 @@ def unexecuted_page(source: dict, error: str) -> dict:
     return nb
 
 
-def stage(profile: str, backend: str | None, results: list[Result], build: Path = BUILD, root: Path = ROOT) -> Path:
-    """Lay out the book's sources with executed notebooks in ``_build/src/PROFILE-BACKEND`` and return it."""
-    src = build / "src" / f"{profile}-{backend or 'default'}"
+def stage(
+    profile: str,
+    backend: str | None,
+    results: list[Result],
+    build: Path = BUILD,
+    root: Path = ROOT,
+    src: Path | None = None,
+) -> Path:
+    """Lay out the book's sources with executed notebooks in ``src`` and return it.
+
+    ``src`` defaults to ``_build/src/PROFILE-BACKEND`` (the site's); tools/pdf.py stages its own copy elsewhere.
+    """
+    src = src or build / "src" / f"{profile}-{backend or 'default'}"
     if src.exists():
         shutil.rmtree(src)
     src.mkdir(parents=True)

@@ -35,7 +35,7 @@ ROOT = build.ROOT
 LOGS = build.BUILD / "logs"
 PY = sys.executable
 PYTEST = [PY, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider"]
-UNIT = ["tests", "--ignore=tests/book", "--ignore=tests/assignments", "--ignore=tests/site"]
+UNIT = ["tests", "--ignore=tests/book", "--ignore=tests/assignments", "--ignore=tests/site", "--ignore=tests/pdf"]
 SITE = build.BUILD / "quick" / "_build" / "html"
 CHROMIUM = os.environ.get("VAEBOOK_CHROMIUM", "/usr/bin/chromium")
 # Seconds each task took on an idle 2-core machine, used to order the tasks until the cache knows better.
