@@ -125,8 +125,9 @@ def test_status_page_renders_tables_from_records(tmp_path):
         "command", "make test", {"seconds": 1706, "status": "ok", "parts": {"set-up": 83, "book": 1533}},
         out_dir=tmp_path, when="2026-12-02",
     )  # fmt: skip
+    rows = {"ref": {"codes used": 0.055}, "ours": {"codes used": 0.977}}
     records.write_record(
-        "benchmark", "vqvae_mnist", {"rows": {"ref": {"codes used": 0.055}, "ours": {"codes used": 0.977}}, "seconds": 9},
+        "benchmark", "vqvae_mnist", {"rows": rows, "seconds": 9},
         out_dir=tmp_path, when="2026-11-20", args="--epochs 5", backend="tensorflow",
     )  # fmt: skip
     page = status_page.render(records.load_records(records_dir=tmp_path))
