@@ -163,3 +163,27 @@ def test_the_committed_records_are_valid_and_status_md_is_what_they_render():
         [sys.executable, str(ROOT / "tools" / "status_page.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nbval_times_writes_one_record_per_notebook(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import nbval_times
+
+    xml = tmp_path / "nbval.xml"
+    xml.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="chapters.05_elbo" file="chapters/05_elbo.ipynb" name="Cell 0" time="1.5"/>'
+        '<testcase classname="chapters.05_elbo" file="chapters/05_elbo.ipynb" name="Cell 1" time="2.25"/>'
+        '<testcase classname="chapters.07_vae_mnist" file="chapters/07_vae_mnist.ipynb" name="Cell 0" time="4">'
+        '<failure message="boom"/></testcase>'
+        '<testcase classname="chapters.12_outlook" name="Cell 0" time="7"/>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    times = nbval_times.notebook_times(str(xml))
+    nbval_times.write_records(times, "smoke", "jax", out_dir=tmp_path / "records")
+    found = {r["name"]: r for r in records.load_records(records_dir=tmp_path / "records")}
+    assert found["05_elbo"]["figures"] == {"seconds": 3.8, "status": "ok", "cells": 2}
+    assert found["07_vae_mnist"]["figures"]["status"] == "FAILED: 1 of 1 cells"
+    assert found["12_outlook"]["figures"]["seconds"] == 7
+    assert found["05_elbo"]["context"]["backend"] == "jax" and found["05_elbo"]["context"]["profile"] == "smoke"
