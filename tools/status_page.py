@@ -61,8 +61,10 @@ def fmt(value, digits: int = 6) -> str:
         if abs(value) >= 1000:
             return f"{value:,.0f}"
         return f"{value:.{digits}g}"
-    if isinstance(value, (list, dict)):
-        return cell(str(value))
+    if isinstance(value, dict):
+        return ", ".join(f"{cell(str(k))} {fmt(v, digits)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(fmt(v, digits) for v in value)
     return cell(str(value))
 
 
