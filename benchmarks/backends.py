@@ -17,7 +17,8 @@ the chapters):
 
 Usage: ``python benchmarks/backends.py [--epochs 3] [--n-train 4000] [--models vae,cvae]
 [--backends tensorflow,jax,torch]``. A backend may carry environment settings, e.g.
-``jax+XLA_FLAGS=--xla_cpu_multi_thread_eigen=false``.
+``jax+XLA_FLAGS=--xla_cpu_multi_thread_eigen=false``. Each run writes a ``benchmark`` record (tools/records.py)
+under records/benchmark/ unless ``--no-record``.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-train", type=int, default=4000)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--backends", default="tensorflow,jax,torch")
+    parser.add_argument("--no-record", action="store_true", help="write no record under records/benchmark/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     models = [m for m in args.models.split(",") if m]
@@ -160,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise ValueError(f"unknown models {unknown}; expected some of {MODELS}")
     specs = [b for b in args.backends.split(",") if b]
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    from tools import records
+
+    run_start, load_start = time.perf_counter(), records.load_average()
     procs = {spec: _start(spec, models, args.n_train) for spec in specs}
     try:
         info = {spec: _ask(p) for spec, p in procs.items()}
@@ -183,11 +190,30 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| model | " + " | ".join(specs) + " | slowest / fastest |")
     print("|---|" + "---|" * len(specs) + "---|")
+    rows, first = {}, {}
     for model in models:
         medians = {spec: statistics.median(times[spec, model][1:]) for spec in specs}
         best = min(medians.values())
         cells = [f"{medians[s]:.2f} s ({times[s, model][0]:.1f}) ×{medians[s] / best:.2f}" for s in specs]
         print(f"| {model} | " + " | ".join(cells) + f" | {max(medians.values()) / best:.2f} |")
+        rows[model] = {f"{s} s/epoch": round(medians[s], 2) for s in specs}
+        rows[model]["slowest / fastest"] = round(max(medians.values()) / best, 2)
+        first[model] = {s: round(times[s, model][0], 1) for s in specs}
+    if not args.no_record:
+        path = records.write_record(
+            "benchmark",
+            "backends",
+            {
+                "rows": rows,
+                "first epoch, with compilation (s)": first,
+                "seconds": round(time.perf_counter() - run_start),
+            },
+            args=records.command_line(args, skip=("no_record", "worker")),
+            keras={spec: i["keras"] for spec, i in info.items()},
+            load_start=load_start,
+            load_end=records.load_average(),
+        )
+        print(f"\nrecord: {path}")
     return 0
 
 

@@ -13,7 +13,8 @@ ELBO, KL and active units on the first ``--nll-examples`` test digits (default 2
 (fastest epoch after the first, which includes compilation), and the time to draw 16 samples (one decoder pass
 for the VAE, 784 for the PixelCNN decoder).
 
-Usage: ``python benchmarks/pixelcnn_vae_mnist.py [--epochs 10] [--nll-examples 200] [--iwae-samples 1000]``.
+Usage: ``python benchmarks/pixelcnn_vae_mnist.py [--epochs 10] [--nll-examples 200] [--iwae-samples 1000]``. Each
+run writes a ``benchmark`` record (tools/records.py) under records/benchmark/ unless ``--no-record``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from tools import records  # noqa: E402
 from vaebook import config, data, metrics  # noqa: E402
 from vaebook.models import build_mnist_pixelcnn_vae, build_mnist_vae  # noqa: E402
 
@@ -42,7 +44,9 @@ def main() -> None:
     parser.add_argument("--free-bits", type=float, default=0.5)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--train-examples", type=int, default=None, help="default: all available")
+    parser.add_argument("--no-record", action="store_true", help="write no record under records/benchmark/")
     args = parser.parse_args()
+    run_start, load_start = time.perf_counter(), records.load_average()
 
     x_train, _ = data.load_mnist("train")
     x_test, _ = data.load_mnist("test")
@@ -73,7 +77,7 @@ def main() -> None:
         f"NLL with K = {args.iwae_samples}; backend {keras.backend.backend()}"
     )
     print(f"{'model':40s}{'NLL (nats)':>16s}{'-ELBO':>9s}{'KL':>7s}{'active':>8s}{'img/s':>8s}{'16 samples':>12s}")
-    nll = {}
+    nll, rows = {}, {}
     for name, model in models.items():
         log_px = metrics.importance_sampled_log_likelihood(model, xb_test, num_samples=args.iwae_samples, seed=0)
         nll[name] = float(-np.mean(log_px))
@@ -89,8 +93,35 @@ def main() -> None:
             f"{name:40s}{nll[name]:9.2f} ± {se:4.2f}{-elbo:9.2f}{kl:7.2f}{active:8d}{len(x_train) / fastest:8.0f}"
             f"{sample_seconds:11.2f}s"
         )
+        rows[name] = {
+            "NLL (nats)": round(nll[name], 2),
+            "NLL s.e.": round(se, 2),
+            "−ELBO (nats)": round(-elbo, 2),
+            "KL (nats)": round(kl, 2),
+            "active units": int(active),
+            "train images/s": round(len(x_train) / fastest),
+            "16 samples (s)": round(sample_seconds, 2),
+        }
     names = list(nll)
     print(f"\nNLL difference (chapter 7 VAE − PixelCNN decoder): {nll[names[0]] - nll[names[1]]:.2f} nats")
+    if args.no_record:
+        return
+    path = records.write_record(
+        "benchmark",
+        "pixelcnn_vae_mnist",
+        {
+            "rows": rows,
+            "NLL difference, chapter 7 VAE − PixelCNN decoder (nats)": round(nll[names[0]] - nll[names[1]], 2),
+            "seconds": round(time.perf_counter() - run_start),
+        },
+        backend=keras.backend.backend(),
+        args=records.command_line(args, skip=("no_record",)),
+        n_train=len(x_train),
+        n_test=len(xb_test),
+        load_start=load_start,
+        load_end=records.load_average(),
+    )
+    print(f"record: {path}")
 
 
 if __name__ == "__main__":

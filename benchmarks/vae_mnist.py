@@ -19,7 +19,8 @@ compilation) — on a shared machine the fastest epoch is the one least disturbe
 of median epochs is printed too, and a paired measurement at equal architecture (``--throughput-rounds``
 epochs of each, alternating, after the evaluation) gives the median ratio of adjacent epochs.
 
-Usage: ``python benchmarks/vae_mnist.py [--epochs 10] [--nll-examples 200] [--iwae-samples 1000]``.
+Usage: ``python benchmarks/vae_mnist.py [--epochs 10] [--nll-examples 200] [--iwae-samples 1000]``. Each run
+writes a ``benchmark`` record (tools/records.py) under records/benchmark/ unless ``--no-record``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
+from tools import records  # noqa: E402
 from vaebook import config, data, metrics  # noqa: E402
 from vaebook.models import VAE, build_mnist_vae  # noqa: E402
 
@@ -152,7 +154,9 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-record", action="store_true", help="write no record under records/benchmark/")
     args = parser.parse_args(argv)
+    run_start, load_start = time.perf_counter(), records.load_average()
     if keras.backend.backend() != "tensorflow":
         print(
             f"The keras.io reference is TensorFlow-only; run with KERAS_BACKEND=tensorflow "
@@ -251,6 +255,41 @@ def main(argv=None) -> None:
     print(f"  throughput, build_mnist_vae / keras.io = {ours['ips'] / ref['ips']:.2f}")
     print(f"  held-out NLL, keras.io − build_mnist_vae = {ref['nll'] - ours['nll']:.2f} nats (goal ≥ 5)")
     print(f"  held-out NLL, keras.io − vaebook same architecture = {ref['nll'] - same['nll']:.2f} nats")
+    if args.no_record:
+        return
+    figures = {
+        "rows": {
+            name: {
+                "latent": r["latent"],
+                "params": r["params"],
+                "NLL (nats)": round(float(r["nll"]), 2),
+                "NLL s.e.": round(float(r["nll_se"]), 2),
+                "−ELBO (nats)": round(float(-r["elbo"]), 2),
+                "active units": int(r["active"]),
+                "train images/s": round(r["ips"]),
+                "train images/s, median epoch": round(r["ips_median"]),
+            }
+            for name, r in rows.items()
+        },
+        "throughput ratio, same architecture, paired epochs (median)": round(float(np.median(ratios)), 2)
+        if len(ratios)
+        else None,
+        "NLL, keras.io − build_mnist_vae (nats)": round(float(ref["nll"] - ours["nll"]), 2),
+        "NLL, keras.io − vaebook same architecture (nats)": round(float(ref["nll"] - same["nll"]), 2),
+        "seconds": round(time.perf_counter() - run_start),
+    }
+    path = records.write_record(
+        "benchmark",
+        "vae_mnist",
+        figures,
+        backend=keras.backend.backend(),
+        args=records.command_line(args, skip=("no_record",)),
+        n_train=len(x_train),
+        n_test=len(x_test),
+        load_start=load_start,
+        load_end=records.load_average(),
+    )
+    print(f"record: {path}")
 
 
 if __name__ == "__main__":

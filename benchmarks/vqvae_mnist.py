@@ -8,22 +8,26 @@ training pixels, Adam(1e-3), batch 128, the same epochs. The reference quantizer
 (https://keras.io/examples/generative/vq_vae/): a trainable codebook initialized uniformly, codebook + commitment
 loss, no EMA, no restarts. We report, on the held-out digits: the fraction of the 128 codes used, the code
 perplexity, the reconstruction MSE (in units of [0, 1] pixel intensities), and training throughput (images/s,
-median over epochs after the first, which includes compilation). Ratios are vaebook / reference.
+median over epochs after the first, which includes compilation). Ratios are vaebook / reference. Each run writes
+a ``benchmark`` record (tools/records.py) under records/benchmark/ unless ``--no-record``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 import vaebook  # noqa: E402
+from tools import records  # noqa: E402
 from vaebook.layers import code_perplexity, fraction_of_codes_used  # noqa: E402
 from vaebook.models import VQVAE, build_mnist_vqvae  # noqa: E402
 
@@ -105,7 +109,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-record", action="store_true", help="write no record under records/benchmark/")
     args = parser.parse_args()
+    run_start, load_start = time.perf_counter(), records.load_average()
     vaebook.config.set_seed(args.seed)
     x_train = vaebook.data.load_mnist("train")[0] - 0.5
     x_test = vaebook.data.load_mnist("test", verbose=False)[0] - 0.5
@@ -155,6 +161,24 @@ def main():
         f"\ngoal >= 90% codes used: {'met' if goal_usage else 'NOT met'}; "
         f"goal lower MSE than reference: {'met' if goal_mse else 'NOT met'}"
     )
+    if args.no_record:
+        return
+    digits = {"codes used": 3, "perplexity": 1, "test MSE": 5, "images/s": 0}
+    path = records.write_record(
+        "benchmark",
+        "vqvae_mnist",
+        {
+            "rows": {name: {k: round(row[k], digits[k]) for k in keys} for name, row in results.items()},
+            "seconds": round(time.perf_counter() - run_start),
+        },
+        backend=keras.backend.backend(),
+        args=records.command_line(args, skip=("no_record",)),
+        n_train=len(x_train),
+        n_test=len(x_test),
+        load_start=load_start,
+        load_end=records.load_average(),
+    )
+    print(f"record: {path}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
     python tools/time_notebooks.py smoke [chapters/01_*.ipynb ...]
     python tools/time_notebooks.py quick --tiled-60k [chapters/...]
 
-Used to fill the status page (status.md). Each notebook runs in a fresh kernel with VAEBOOK_PROFILE set; a
-notebook that fails is reported with the error's last line instead of a time.
+Each notebook runs in a fresh kernel with VAEBOOK_PROFILE set; a notebook that fails is reported with the error's
+last line instead of a time. Each run also writes a ``notebook`` record (tools/records.py: seconds, status,
+profile, backend, load average) under records/notebook/, from which ``python tools/status_page.py`` renders the
+status page; ``--no-record`` writes none (``VAEBOOK_RECORDS=dir`` writes them elsewhere).
 
 ``--tiled-60k`` times a chapter as a student with full MNIST would run it, on a machine without the download: the
 4,000 / 1,000-digit offline subset is tiled to 60,000 / 10,000 digits and served as a local Keras copy of
@@ -24,6 +26,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools import records  # noqa: E402
 
 
 def run(path: Path, profile: str, timeout: int = 3600) -> tuple[float, str]:
@@ -64,7 +70,8 @@ def tiled_mnist_home(directory: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     tiled = "--tiled-60k" in argv
-    argv = [a for a in argv if a != "--tiled-60k"]
+    record = "--no-record" not in argv
+    argv = [a for a in argv if a not in ("--tiled-60k", "--no-record")]
     if len(argv) < 2 or argv[1] not in ("smoke", "quick", "full"):
         print(__doc__)
         return 2
@@ -79,10 +86,31 @@ def main(argv: list[str]) -> int:
         print(f"MNIST: the offline subset tiled to 60,000 / 10,000 digits in {home} (for timing only)", flush=True)
     print("| notebook | profile | wall time (s) | status |\n|---|---|---|---|", flush=True)
     failed = 0
+    backend = os.environ.get("KERAS_BACKEND") or "tensorflow"  # the notebooks' default
+    written = []
     for path in paths:
+        load_start = records.load_average()
         seconds, status = run(path.resolve(), profile)
         failed += status != "ok"
         print(f"| {path.name} | {profile} | {seconds:.0f} | {status} |", flush=True)
+        if record:
+            context = {"tool": f"tools/time_notebooks.py {profile}" + (" --tiled-60k" if tiled else "")}
+            if tiled:
+                context["data"] = "the offline subset tiled to 60,000 / 10,000 digits"
+            written.append(
+                records.write_record(
+                    "notebook",
+                    path.stem,
+                    {"seconds": round(seconds, 1), "status": status},
+                    profile=profile,
+                    backend=backend,
+                    load_start=load_start,
+                    load_end=records.load_average(),
+                    **context,
+                )
+            )
+    if written:
+        print(f"{len(written)} records in {written[0].parent}; `python tools/status_page.py` renders status.md")
     return 1 if failed else 0
 
 
