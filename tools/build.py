@@ -477,17 +477,41 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed or site_status else 0
 
 
-def _record(args, results: list[Result], seconds: float, site_status: int) -> None:
-    try:
-        sys.path.insert(0, str(ROOT))
-        from tools.records import write_record
-    except ImportError:
-        print("build: tools/records.py not found; no records written", file=sys.stderr)
-        return
-    context = {"profile": args.profile, "backend": args.backend or "default", "jobs": args.jobs}
+def notebook_backend(path: Path, backend: str | None) -> str:
+    """The Keras backend a notebook ran on: ``backend`` if given, else its own default (metadata, else TensorFlow)."""
+    if backend:
+        return backend
+    nb = _read(path) or {}
+    environment = nb.get("metadata", {}).get("vaebook", {}).get("environment", {})
+    return environment.get("KERAS_BACKEND", "tensorflow")
+
+
+def write_records(results: list[Result], profile: str, backend: str | None, **context) -> int:
+    """One ``notebook`` record per executed notebook (tools/records.py); returns how many were written."""
+    sys.path.insert(0, str(ROOT))
+    from tools.records import write_record
+
+    written = 0
     for r in results:
-        if r.status == "executed":
-            write_record("notebook", Path(r.notebook).stem, {"seconds": round(r.seconds, 1), "status": "ok"}, **context)
+        if r.status != "executed":
+            continue
+        write_record(
+            "notebook",
+            Path(r.notebook).stem,
+            {"seconds": round(r.seconds, 1), "status": "ok"},
+            profile=profile,
+            backend=notebook_backend(ROOT / r.notebook, backend),
+            **context,
+        )
+        written += 1
+    return written
+
+
+def _record(args, results: list[Result], seconds: float, site_status: int) -> None:
+    from tools.records import write_record
+
+    context = {"jobs": args.jobs}
+    write_records(results, args.profile, args.backend, **context)
     write_record(
         "command",
         f"build {args.profile}",
@@ -496,6 +520,8 @@ def _record(args, results: list[Result], seconds: float, site_status: int) -> No
             "status": "ok" if not site_status and all(r.status != "failed" for r in results) else "failed",
             "parts": {Path(r.notebook).stem: round(r.seconds, 1) for r in results if r.status == "executed"},
         },
+        profile=args.profile,
+        backend=args.backend or "default",
         **context,
     )
 

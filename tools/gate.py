@@ -329,10 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     preflight(args.tier)
     print(f"gate: tier {args.tier}, {len(tasks)} tasks, {args.jobs} at a time", flush=True)
+    load_start = os.getloadavg() if hasattr(os, "getloadavg") else None
     done, seconds = run_tier(tasks, args.jobs, LOGS / args.tier)
     failed = [name for name, (ok, _, _) in done.items() if not ok]
     if args.record:
-        _record(args.tier, done, seconds, failed)
+        _record(args.tier, done, seconds, failed, args.jobs, list(load_start) if load_start else None)
     if failed:
         print(f"gate: tier {args.tier} FAILED in {seconds:.0f} s: {', '.join(failed)}", flush=True)
         return 1
@@ -340,13 +341,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _record(tier_name: str, done: dict, seconds: float, failed: list[str]) -> None:
-    try:
-        from records import write_record  # tools/records.py, beside this file
-    except ImportError:
-        print("gate: tools/records.py not found; no record written", file=sys.stderr)
-        return
-    path = write_record(
+def _record(tier_name: str, done: dict, seconds: float, failed: list[str], jobs: int, load_start) -> None:
+    """A ``command`` record of the tier, ``notebook`` records of what it executed; then status.md is re-rendered."""
+    sys.path.insert(0, str(ROOT))
+    from tools import records, status_page
+
+    by_run: dict = {}
+    for (profile, backend, _path), result in tasks_results.items():
+        by_run.setdefault((profile, backend), []).append(result)
+    for (profile, backend), results in by_run.items():
+        build.write_records(results, profile, backend, jobs=jobs, source=f"tools/gate.py {tier_name}")
+    path = records.write_record(
         "command",
         f"tier {tier_name}",
         {
@@ -354,8 +359,12 @@ def _record(tier_name: str, done: dict, seconds: float, failed: list[str]) -> No
             "status": "failed" if failed else "ok",
             "parts": {name: round(s, 1) for name, (_, s, _) in done.items()},
         },
+        jobs=jobs,
+        load_start=load_start,
+        load_end=records.load_average(),
     )
-    print(f"gate: record {path.relative_to(ROOT)}", flush=True)
+    status_page.main([])
+    print(f"gate: record {path.relative_to(ROOT)}; status.md re-rendered", flush=True)
 
 
 if __name__ == "__main__":

@@ -243,3 +243,22 @@ def test_where_it_can_the_gate_installs_what_is_missing(monkeypatch, tmp_path):
     monkeypatch.setattr(gate, "_apt_install", install)
     gate.preflight("full")
     assert "chromium" in asked
+
+
+def test_executed_notebooks_are_recorded_with_the_backend_they_ran_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAEBOOK_RECORDS", str(tmp_path / "records"))
+    sys.path.insert(0, str(ROOT))
+    from tools import records
+
+    results = [
+        build.Result("chapters/appendix_scaling.ipynb", "executed", seconds=12.34),
+        build.Result("chapters/07_vae_mnist.ipynb", "executed", seconds=5.0),
+        build.Result("chapters/05_elbo.ipynb", "cached"),
+        build.Result("chapters/02_backpropagation.ipynb", "failed", error="x"),
+    ]
+    assert build.write_records(results, "quick", None) == 2
+    written = {r["name"]: r for r in records.load_records("notebook", records_dir=tmp_path / "records")}
+    assert set(written) == {"appendix_scaling", "07_vae_mnist"}
+    assert written["appendix_scaling"]["context"]["backend"] == "jax"  # its own default (metadata)
+    assert written["07_vae_mnist"]["context"]["backend"] == "tensorflow"
+    assert written["appendix_scaling"]["figures"] == {"seconds": 12.3, "status": "ok"}
