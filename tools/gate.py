@@ -51,6 +51,28 @@ ESTIMATES = {
     "colab-pins": 20,
 }
 NOTEBOOK_ESTIMATE = 90
+# Seconds per notebook, the order in which a fresh clone (empty cache) starts them: quick on TensorFlow and smoke
+# on JAX from status.md's records; later runs order by the seconds the cache remembers.
+NOTEBOOK_ESTIMATES = {
+    "quick-default": {
+        "03_autoencoders": 104,
+        "07_vae_mnist": 147,
+        "08_conditional_beta_vae": 129,
+        "09_vq_vae": 108,
+        "10_posterior_collapse": 160,
+        "11_applications": 102,
+        "12_outlook": 101,
+        "appendix_scaling": 137,
+    },
+    "smoke-jax": {
+        "03_autoencoders": 100,
+        "07_vae_mnist": 143,
+        "08_conditional_beta_vae": 119,
+        "09_vq_vae": 545,
+        "10_posterior_collapse": 178,
+        "appendix_scaling": 102,
+    },
+}
 
 
 @dataclass
@@ -116,7 +138,8 @@ def _notebook_tasks(
         if build.cached(cache / path.name, key) is not None:
             weight = 0.0
         else:
-            weight = build._last_seconds(cache / path.name) or NOTEBOOK_ESTIMATE
+            known = NOTEBOOK_ESTIMATES.get(f"{profile}-{backend or 'default'}", {}).get(path.stem, NOTEBOOK_ESTIMATE)
+            weight = build._last_seconds(cache / path.name) or known
         tasks.append(Task(name, run, weight=weight))
     return tasks
 
