@@ -5,6 +5,7 @@
 #               fails it), and the built site in a real browser
 #   make test-notebooks  the notebooks under nbval in the smoke profile (.ci/run runs them on Colab's versions,
 #               on JAX and PyTorch; make test runs the same cells and checks in the quick profile)
+#   make notebooks     reader notebooks for Jupyter and Colab (no raw MyST, the site's numbers) in _build/notebooks
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
 #   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
 #   make test-colab     the unit tests and smoke notebooks in a second venv with Colab's versions (colab-pins.txt)
@@ -37,7 +38,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-browser-after-book test-browser test-colab \
-	test-backends bench strip sync check clean assignments grade lint format
+	test-backends bench strip sync check clean assignments grade lint format notebooks
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -105,6 +106,10 @@ test-assignments: setup
 
 assignments: setup
 	$(PY) tools/assignments.py build --out _build/assignments
+
+# The chapters as a reader meets them in Jupyter or Colab (tools/reader_notebooks.py): what the Colab buttons open.
+notebooks: setup
+	$(PY) tools/reader_notebooks.py build --out _build/notebooks
 
 SUBMISSIONS ?=
 OUT ?= grades.csv
