@@ -131,6 +131,13 @@ def site_url(config: dict) -> str:
     return f"https://{owner.lower()}.github.io/{repo}/"
 
 
+def launch_branch(config: dict) -> str:
+    """The branch the site's Colab buttons open: sphinx.config.html_theme_options.repository_branch (the reader
+    notebooks' branch), else repository.branch, as sphinx-book-theme builds the link."""
+    theme = ((config.get("sphinx") or {}).get("config") or {}).get("html_theme_options") or {}
+    return theme.get("repository_branch") or (config.get("repository") or {}).get("branch", "main")
+
+
 def toc_chapters(toc: dict) -> list[tuple[str, str | None]]:
     """(docname, chapter number or None) for every file of _toc.yml, in order.
 
@@ -862,6 +869,14 @@ def build(out: Path = DEFAULT_OUT, paths: list[Path] | None = None, book: Book |
         written.append(target)
     if problems:
         raise ValueError("unresolved references:\n" + "\n".join(problems))
+    if not paths:  # the whole set, as publish.yml pushes it to the launch buttons' branch
+        repo = (book.config.get("repository") or {}).get("url", "")
+        branch = (book.config.get("repository") or {}).get("branch", "main")
+        (Path(out) / "README.md").write_text(
+            f"# Reader notebooks\n\nThe chapters of {book.config.get('title', 'the book')} as Jupyter and Colab show "
+            f"them, written by `make notebooks` (tools/reader_notebooks.py) from the branch `{branch}` of {repo}, "
+            f"where the chapters are edited. The book: {book.site}\n"
+        )
     return written
 
 

@@ -102,6 +102,14 @@ def test_every_reference_resolves():
     assert not problems, problems
 
 
+def test_the_colab_buttons_open_the_branch_publish_pushes_the_reader_notebooks_to():
+    config = rn.read_config(ROOT / "_config.yml")
+    workflow = (ROOT / ".github" / "workflows" / "publish.yml").read_text()
+    assert "make notebooks" in workflow
+    assert re.findall(r"refs/heads/([\w.-]+)", workflow) == [rn.launch_branch(config)]
+    assert rn.launch_branch(config) != config["repository"]["branch"]  # not the chapters' own branch
+
+
 def test_stock_mathjax_macros_are_read_from_mathjax():
     known = rn.mathjax_macros()
     assert {"frac", "mathbb", "mathcal", "operatorname", "boldsymbol", "tfrac", "lVert", "underbrace"} <= known
