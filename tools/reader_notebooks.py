@@ -37,10 +37,12 @@ import argparse
 import ast
 import codecs
 import copy
+import io
 import json
 import posixpath
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -631,15 +633,25 @@ def _is_otter(cell: dict) -> bool:
 
 
 def check_summary(source: str) -> str:
-    """One line that says what a hidden check cell checks: its leading comment, else the names it asserts on."""
-    comment = []
-    for line in source.splitlines():
-        if line.startswith("#"):
-            comment.append(line.lstrip("# ").strip())
-        elif line.strip():
-            break
-    if comment and comment[0]:
-        text = " ".join(comment)
+    """One line that says what a hidden check cell checks: its leading comment, else the comments on its
+    assertions, else the names it asserts on."""
+    comments: list[tuple[int, str, bool]] = []  # (line, text, whole line)
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                whole = not tok.line[: tok.start[1]].strip()
+                comments.append((tok.start[0], tok.string.lstrip("#").strip(), whole))
+    except (tokenize.TokenError, SyntaxError):
+        comments = []
+    first_code = next(
+        (i + 1 for i, line in enumerate(source.splitlines()) if line.strip() and not line.lstrip().startswith("#")), 0
+    )
+    leading = [text for line, text, whole in comments if whole and line < first_code and text]
+    inline = [text for _, text, whole in comments if not whole and text]
+    if leading:
+        text = " ".join(leading)
+    elif inline:
+        text = "; ".join(inline[:2])
     else:
         names: list[str] = []
         try:
@@ -654,11 +666,11 @@ def check_summary(source: str) -> str:
                 for sub in ast.walk(target):
                     if isinstance(sub, ast.Name) and sub.id not in names and sub.id not in ("np", "ops", "abs"):
                         names.append(sub.id)
-        text = "what the text above states, about " + ", ".join(names[:5]) if names else "what the text above states"
+        text = "the results above (asserts on " + ", ".join(names[:4]) + ")" if names else "the results above"
     text = re.sub(r"\s+", " ", text)
     if len(text) > 110:
         text = text[:107].rsplit(" ", 1)[0] + " ..."
-    return f"Check (the book's regression test): {text}"
+    return f"Check: {text}"
 
 
 def convert(nb: dict, book: Book | None = None, docname: str | None = None, problems: list | None = None) -> dict:
