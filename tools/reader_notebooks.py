@@ -12,7 +12,8 @@ and solutions printed in full.
 What a Jupyter or Colab reader gets instead of MyST (the site is Jupyter Book 1; `convert` works on any notebook
 written like a chapter, the otter student notebooks of tools/assignments.py included):
 
-* the macros of `_config.yml` (sphinx.config.mathjax3_config.tex.macros) expanded in every formula;
+* the macros of `_config.yml` (sphinx.config.mathjax3_config.tex.macros) expanded in every formula; an inline
+  formula on one line (a line break followed by "- " would start a list in nbconvert's and the site's Markdown);
 * {doc} -> the page's title, linked to the site; {cite:p}/{cite:t}/{cite} -> "Kingma & Welling (2014)", linked
   to the site's bibliography; {eq} -> the equation's number as the site prints it; {ref}/{numref} -> the
   exercise's number (or the section's title), linked;
@@ -439,7 +440,10 @@ class _Converter:
             elif match.group("code"):
                 out.append(match.group(0))
             elif match.group("imath"):
-                out.append("$" + expand_macros(match.group("i_body"), self.book.macros) + "$")
+                # One line: a line of a formula that starts with "- " or "1. " would start a list in Markdown
+                # renderers that parse Markdown before they find the math (nbconvert's, and the site's).
+                body = re.sub(r"[ \t]*\n[ \t]*", " ", match.group("i_body"))
+                out.append("$" + expand_macros(body, self.book.macros) + "$")
             elif match.group("target"):
                 label = match.group("t_label")
                 following = HEADING_RE.search(text, match.end())
