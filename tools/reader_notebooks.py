@@ -395,8 +395,12 @@ class _Converter:
                     number = self.doc.number(self.doc.figures)
                     if caption.get("name"):
                         self._label(caption["name"], Label("figure", self.doc.docname, number, caption["caption"]))
-                    text = f"*Figure {number}: {self.inline(caption['caption'])}*"
-                    out.append({"cell_type": "markdown", "metadata": {}, "source": text})
+                    anchor = f'<a id="{caption["name"]}"></a>\n\n' if caption.get("name") else ""
+                    text = f"{anchor}*Figure {number}: {self.inline(caption['caption'])}*"
+                    new = {"cell_type": "markdown", "metadata": {}, "source": text}
+                    if "id" in cell:  # nbformat 4.5: every cell has an id
+                        new["id"] = f"{cell['id']}-caption"[:64]
+                    out.append(new)
             else:
                 out.append(cell)
         return out
@@ -535,9 +539,11 @@ class _Converter:
             return image
         self.doc.figures += 1
         number = self.doc.number(self.doc.figures)
+        anchor = ""
         if options.get("name"):
             self._label(options["name"], Label("figure", self.doc.docname, number, caption.strip()))
-        return f"{image}\n\n*Figure {number}: {self.markdown(caption.strip())}*"
+            anchor = f'<a id="{options["name"]}"></a>\n\n'
+        return f"{anchor}{image}\n\n*Figure {number}: {self.markdown(caption.strip())}*"
 
     def bibliography(self) -> str:
         keys = self.book.cited.get(self.doc.docname) or self.doc.cited

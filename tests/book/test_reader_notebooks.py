@@ -284,6 +284,28 @@ def test_small_book_converts_as_the_site_numbers_and_links(small_book):
     assert check["metadata"] == {"tags": ["remove-cell"], "cellView": "form", "jupyter": {"source_hidden": True}}
 
 
+def test_a_figure_caption_stays_under_its_figure(small_book):
+    book = rn.Book(small_book)
+    figure = _code("plot()", mystnb={"figure": {"caption": "Samples of $\\KL$.", "name": "fig-samples"}})
+    figure["id"] = "plot"
+    text = "See {numref}`fig-samples`.\n\n```{figure} ../img/a.png\n:name: fig-b\n\nA drawn figure.\n```"
+    nb = _nb([figure, _md(text)])
+    book.index(nb, "chapters/b")  # the first pass: labels
+    reader = rn.convert(nb, book, "chapters/b")
+    assert [c["cell_type"] for c in reader["cells"]] == ["code", "markdown", "markdown"]
+    assert reader["cells"][1] == {
+        "cell_type": "markdown",
+        "metadata": {},
+        "source": '<a id="fig-samples"></a>\n\n*Figure 2.1: Samples of $\\mathrm{KL}$.*',
+        "id": "plot-caption",
+    }
+    assert rn.cell_source(reader["cells"][2]) == (
+        'See [Fig. 2.1](#fig-samples).\n\n<a id="fig-b"></a>\n\n'
+        "![](https://raw.githubusercontent.com/Owner/repo/main/img/a.png)\n\n"
+        "*Figure 2.2: A drawn figure.*"
+    )
+
+
 def test_otter_cells_and_notebook_metadata_pass_through_unchanged(small_book):
     book = rn.Book(small_book)
     otter_md = _md("Exercise {eq}`a-first` as otter wrote it", otter={"question": "q1"})
