@@ -42,7 +42,10 @@ def built(tmp_path_factory):
 
 @pytest.mark.parametrize("docname", [d for d, _ in CHAPTERS])
 def test_reader_notebook_has_no_raw_myst_broken_macro_or_visible_solution(built, docname):
+    import nbformat
+
     reader = built[docname]
+    nbformat.validate(nbformat.from_dict(reader))  # a notebook Jupyter and Colab open
     counts = rn.static_counts(reader)
     assert counts == dict.fromkeys(COUNTS, 0), f"{docname}: {counts}; undefined: {rn.undefined_macros(reader)}"
     source = _load(ROOT / f"{docname}.ipynb")
