@@ -185,7 +185,8 @@ def _counts(reading: dict, expected: dict) -> dict:
         "untypeset TeX": reading["rawTex"],
         "raw fences": reading["fences"],
         "raw labels": reading["rawLabels"],
-        "visible solutions": reading["visible"] + max(0, expected["solutions"] - reading["collapsed"]),
+        # shown (open, or a raw directive block), or missing from the collapsed ones: the larger of the two
+        "visible solutions": max(reading["visible"], expected["solutions"] - reading["collapsed"]),
         "formulas": reading["formulas"],
         "formulas missing": max(0, expected["formulas"] - reading["formulas"]),
     }
