@@ -1,5 +1,6 @@
 # vaebook: plain targets that call scripts; the scheduling lives in tools/build.py and tools/gate.py.
 #   make book        set up .venv, execute every chapter (quick profile, cached), build the site into _build/html
+#   make notebooks   reader notebooks for Jupyter and Colab (no raw MyST, the site's numbers) in _build/notebooks
 #   make pdf         the book as one PDF in _build/pdf from book's execution cache (tools/pdf.py), and its test
 #   make test        set up .venv, run the full gate (tools/gate.py full): what .ci/run runs
 #   make test-fast   the fast tier (tools/gate.py fast): lint, structure, unit tests on TensorFlow, smoke notebooks
@@ -60,6 +61,10 @@ format: setup
 
 assignments: setup
 	$(PY) tools/assignments.py build --out _build/assignments
+
+# The chapters as a reader meets them in Jupyter or Colab (tools/reader_notebooks.py): what the Colab buttons open.
+notebooks: setup
+	$(PY) tools/reader_notebooks.py build --out _build/notebooks
 
 SUBMISSIONS ?=
 OUT ?= grades.csv

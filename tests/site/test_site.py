@@ -18,12 +18,14 @@ from conftest import ROOT, SCREENSHOTS
 
 sys.path.insert(0, str(ROOT / "tools"))
 import notebooks  # noqa: E402
+import reader_notebooks  # noqa: E402
 
 PAGES = notebooks.toc_files()
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
 CONFIG = (ROOT / "_config.yml").read_text()
 REPOSITORY = notebooks._yaml_value(CONFIG, "repository", "url")
-BRANCH = notebooks._yaml_value(CONFIG, "repository", "branch")
+# The Colab buttons open the reader notebooks' branch (tools/reader_notebooks.py, published by publish.yml).
+BRANCH = reader_notebooks.launch_branch(reader_notebooks.read_config(ROOT / "_config.yml"))
 COLAB = notebooks._yaml_value(CONFIG, "launch_buttons", "colab_url").rstrip("/")
 # TeX left in the text: display or inline math that MathJax did not typeset.
 RAW_TEX = re.compile(r"\$\$|\\begin\{|\\end\{|\\\[|\\\(|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
