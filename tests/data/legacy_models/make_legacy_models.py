@@ -18,7 +18,6 @@ import numpy as np
 
 from vaebook.layers import VectorQuantizer
 from vaebook.models import (
-    GAN,
     VAE,
     VQVAE,
     PixelCNN,
