@@ -38,7 +38,7 @@ from vaebook.models.diffusion import (
     timestep_embedding as timestep_embedding,
 )
 from vaebook.models.gan import GAN as GAN, build_toy_gan as build_toy_gan
-from vaebook.models.linear_gaussian import build_linear_gaussian_vae as build_linear_gaussian_vae
+from vaebook.models.linear_gaussian_vae import build_linear_gaussian_vae as build_linear_gaussian_vae
 from vaebook.models.mnist_architectures import (
     MNIST_GRID as MNIST_GRID,
     MNIST_IMAGE_SHAPE as MNIST_IMAGE_SHAPE,
