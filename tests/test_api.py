@@ -128,7 +128,8 @@ def test_every_generative_model_shares_the_base_and_its_config():
         for method in ("get_config", "from_config"):
             owner = next(k for k in cls.__mro__ if method in vars(k))
             assert owner.__module__ == "vaebook.models.base", f"{name}.{method} is written in {owner.__module__}"
-        params = set(inspect.signature(cls.__init__).parameters)
+        # the constructor's arguments, with those it passes on through **kwargs to its bases
+        params = {p for k in cls.__mro__ if "__init__" in vars(k) for p in inspect.signature(k.__init__).parameters}
         for key in (*cls.submodels, *cls.config_keys):
             assert key in params, f"{name}: config key {key!r} is not an argument of __init__"
         assert set(cls.tracked) <= METRIC_NAMES, f"{name} reports metrics outside the vocabulary: {cls.tracked}"
