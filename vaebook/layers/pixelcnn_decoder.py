@@ -37,8 +37,6 @@ class PixelCNNDecoder(keras.layers.Layer):
         first_kernel_size: odd kernel size of the first (mask A) layer.
 
     Call it on ``[images, condition]`` of shapes (batch, H, W, 1) and (batch, H, W, C).
-
-    Used in: chapter 10, section "Collapse, measured".
     """
 
     def __init__(self, filters: int = 32, num_residual_blocks: int = 2, first_kernel_size: int = 7, **kwargs):
