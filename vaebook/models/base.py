@@ -113,7 +113,7 @@ class GenerativeModel(keras.Model):
 
     def add_layer_losses(self, loss):
         """``loss`` plus the losses the sub-models' layers added (activity regularizers, a quantizer's terms)."""
-        return loss + ops.sum(self.losses) if self.losses else loss
+        return loss + sum(self.losses) if self.losses else loss  # Python's sum: ops.sum of a list fails under jit
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

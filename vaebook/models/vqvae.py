@@ -50,7 +50,7 @@ class VQModel(GenerativeModel):
 
     def add_vq_loss(self, reconstruction, training: bool):
         """``reconstruction`` + the quantizer's VQ terms (the layers' losses); updates the trackers."""
-        vq_loss = ops.sum(self.losses) if self.losses else ops.zeros(())
+        vq_loss = sum(self.losses) if self.losses else ops.zeros(())  # Python's sum: ops.sum of a list fails in jit
         self.track(reconstruction=reconstruction, vq_loss=vq_loss)
         if training:
             self.track(perplexity=self.quantizer.perplexity.value, codes_used=self.quantizer.codes_used.value)
