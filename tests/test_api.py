@@ -71,3 +71,89 @@ def test_the_import_lines_name_the_module_and_every_missing_name():
     assert lines == (
         "from vaebook.models.tabular_vae import TabularVAE as TabularVAE, build_tabular_vae as build_tabular_vae"
     )
+
+
+# ---- one vocabulary across the models (the table in CONTRIBUTING.md, "One vocabulary") -------------------------
+
+# The metric names a model may report besides Keras's own "loss": one name per quantity.
+METRIC_NAMES = {"reconstruction", "kl", "vq_loss", "perplexity", "codes_used"} | {
+    "discriminator_loss",
+    "generator_loss",
+    "d_real",
+    "d_fake",
+}
+# Names that the vocabulary replaced: no model may define them again.
+RETIRED_METHODS = {"log_prob", "reconstruction_loss_tracker", "kl_tracker", "loss_tracker"}
+NUMPY_METHODS = ("encode", "decode", "sample", "log_likelihood", "reconstruct", "encode_indices", "decode_indices")
+
+
+def _model_classes():
+    import vaebook.models as models
+
+    return {
+        name: value
+        for name, value in vars(models).items()
+        if isinstance(value, type) and issubclass(value, models.GenerativeModel) and not name.startswith("_")
+    }
+
+
+def test_every_generative_model_shares_the_base_and_its_config():
+    import inspect
+
+    import keras
+
+    import vaebook.models as models
+
+    classes = _model_classes()
+    expected = {
+        "VAE",
+        "ConditionalVAE",
+        "PixelCNNVAE",
+        "PixelCNNVQVAE",
+        "VQVAE",
+        "GAN",
+        "DDPM",
+        "TabularVAE",
+        "PixelCNN",
+    }
+    assert expected <= set(classes), f"models outside the shared base: {sorted(expected - set(classes))}"
+    stray = [
+        name
+        for name, value in vars(models).items()
+        if isinstance(value, type) and issubclass(value, keras.Model) and name not in classes
+    ]
+    assert set(stray) <= {"Autoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "SparseAutoencoder"}, stray
+    for name, cls in classes.items():
+        # the one generic get_config/from_config: a model declares submodels and config_keys instead
+        for method in ("get_config", "from_config"):
+            owner = next(k for k in cls.__mro__ if method in vars(k))
+            assert owner.__module__ == "vaebook.models.base", f"{name}.{method} is written in {owner.__module__}"
+        # the constructor's arguments, with those it passes on through **kwargs to its bases
+        params = {p for k in cls.__mro__ if "__init__" in vars(k) for p in inspect.signature(k.__init__).parameters}
+        for key in (*cls.submodels, *cls.config_keys):
+            assert key in params, f"{name}: config key {key!r} is not an argument of __init__"
+        assert set(cls.tracked) <= METRIC_NAMES, f"{name} reports metrics outside the vocabulary: {cls.tracked}"
+        assert not RETIRED_METHODS & set(dir(cls)), f"{name} defines retired names {RETIRED_METHODS & set(dir(cls))}"
+
+
+@pytest.mark.parametrize("method", NUMPY_METHODS)
+def test_the_same_method_takes_the_same_arguments_and_defaults(method):
+    import inspect
+
+    import vaebook.models as models
+
+    for name, cls in {**_model_classes(), "Autoencoder": models.Autoencoder}.items():
+        fn = getattr(cls, method, None)
+        if fn is None:
+            continue
+        params = inspect.signature(fn).parameters
+        if "batch_size" in params:
+            assert params["batch_size"].default == models.BATCH_SIZE, f"{name}.{method}: batch_size default"
+        if "seed" in params:
+            assert params["seed"].default is None or method == "reconstruct", f"{name}.{method}: seed default"
+        if method == "sample":
+            first = list(params)[1]
+            assert first == "num_samples", f"{name}.sample's first argument is {first!r}, not num_samples"
+            assert "seed" in params, f"{name}.sample takes no seed"
+        if method in ("decode", "decode_indices") and name != "Autoencoder":
+            assert "seed" in params, f"{name}.{method} takes no seed (every decoder may draw)"

@@ -124,9 +124,9 @@ def test_bad_arguments_raise_clear_errors():
         noise_schedule(0)
     with pytest.raises(ValueError, match="even"):
         timestep_embedding(np.zeros(2), 3, 10)
-    with pytest.raises(ValueError, match="two inputs"):
+    with pytest.raises(ValueError, match="with 2 inputs"):
         DDPM(keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)]))
-    with pytest.raises(ValueError, match="built keras.Model"):
+    with pytest.raises(ValueError, match="denoiser must be a keras.Model"):
         DDPM("denoiser")
     x_in, t_in = keras.Input((2,)), keras.Input((4,))
     wrong_out = keras.Model([x_in, t_in], keras.layers.Dense(3)(keras.layers.Concatenate()([x_in, t_in])))

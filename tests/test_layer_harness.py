@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras.src import testing
 
-from vaebook.layers import MaskedConv2D, MaskedResidualBlock, Sampling, VectorQuantizer
+from vaebook.layers import MaskedConv2D, MaskedResidualBlock, PixelCNNDecoder, Sampling, VectorQuantizer
 
 
 class LayerHarnessTest(testing.TestCase):
@@ -55,6 +55,21 @@ class LayerHarnessTest(testing.TestCase):
             expected_num_seed_generators=0,
             expected_num_losses=0,
             supports_masking=False,
+        )
+
+    def test_pixelcnn_decoder(self):
+        self.run_layer_test(
+            PixelCNNDecoder,
+            init_kwargs={"filters": 4, "num_residual_blocks": 1, "first_kernel_size": 3},
+            input_shape=[(2, 5, 5, 1), (2, 5, 5, 3)],
+            expected_output_shape=(2, 5, 5, 1),
+            # mask A and mask B (2 each), one block (6), a 1×1 projection of the condition per layer (2 × 2), logits
+            expected_num_trainable_weights=2 + 2 + 6 + 4 + 2,
+            expected_num_non_trainable_weights=0,
+            expected_num_seed_generators=0,
+            expected_num_losses=0,
+            supports_masking=False,
+            run_training_check=keras.backend.backend() != "tensorflow",  # a list of inputs, as for Sampling
         )
 
     def test_vector_quantizer_with_a_learned_codebook(self):

@@ -44,7 +44,7 @@ def test_learns_the_marginal_and_sampling_draws_from_it():
     # 768 draws: the standard error of a frequency is at most 0.018; allow 4 of them
     np.testing.assert_allclose(freq, p, atol=0.075)
     np.testing.assert_allclose(
-        prior.log_prob(codes[:4]),
+        prior.log_likelihood(codes[:4]),
         -ops.convert_to_numpy(
             ops.sum(
                 keras.losses.sparse_categorical_crossentropy(codes[:4], prior(codes[:4]), from_logits=True), axis=(1, 2)

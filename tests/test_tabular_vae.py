@@ -115,3 +115,19 @@ def test_bad_rows():
         vae.encode(np.array([[np.inf, 0.0, 1.0]]))
     with pytest.raises(ValueError, match="one z per row"):
         vae.log_likelihood(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_kl_annealing_anneals_beta_inside_the_compiled_step():
+    """β is a variable, as in the VAE: KLAnnealing's β≈0 makes the loss the reconstruction term alone."""
+    from vaebook.callbacks import KLAnnealing
+
+    keras.utils.set_random_seed(0)
+    rows = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    vae = TabularVAE(num_numeric=3, latent_dim=2, hidden_units=(8,), beta=1.0, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    annealing = KLAnnealing(warmup_steps=1000)
+    h = vae.fit(rows, epochs=1, batch_size=8, verbose=0, callbacks=[annealing]).history
+    assert h["kl"][0] > 0.01 and h["loss"][0] - h["reconstruction"][0] < 0.05 * h["kl"][0], h
+    assert float(keras.ops.convert_to_numpy(vae.beta)) < 0.01  # the callback set it, step by step
+    restored = TabularVAE.from_config(vae.get_config())  # the annealed β travels in the config
+    assert abs(float(keras.ops.convert_to_numpy(restored.beta)) - float(keras.ops.convert_to_numpy(vae.beta))) < 1e-7

@@ -165,7 +165,7 @@ def test_bad_arguments_raise_clear_errors():
         VAE(enc, dec, beta=-1.0)
     with pytest.raises(ValueError, match="free_bits"):
         VAE(enc, dec, free_bits=-0.5)
-    with pytest.raises(ValueError, match="must be built"):
+    with pytest.raises(ValueError, match="must be a built model"):
         VAE(keras.Sequential([keras.layers.Dense(2)]), dec)
     one_output = keras.Model(enc.input, enc.outputs[0])
     with pytest.raises(ValueError, match=r"\[mean, log_var\]"):

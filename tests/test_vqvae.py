@@ -26,11 +26,11 @@ def test_fit_improves_reconstructions_and_logs_usage(ema):
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     x = _images(64)
     history = model.fit(x, batch_size=32, epochs=6, verbose=0).history
-    assert history["reconstruction_loss"][-1] < 0.8 * history["reconstruction_loss"][0]
-    assert set(history) >= {"loss", "reconstruction_loss", "vq_loss", "perplexity", "codes_used"}
+    assert history["reconstruction"][-1] < 0.8 * history["reconstruction"][0]
+    assert set(history) >= {"loss", "reconstruction", "vq_loss", "perplexity", "codes_used"}
     assert 1.0 <= history["perplexity"][-1] <= 8.0 and 0 < history["codes_used"][-1] <= 1.0
     np.testing.assert_allclose(
-        np.array(history["loss"]), np.array(history["reconstruction_loss"]) + np.array(history["vq_loss"]), rtol=1e-4
+        np.array(history["loss"]), np.array(history["reconstruction"]) + np.array(history["vq_loss"]), rtol=1e-4
     )
 
 

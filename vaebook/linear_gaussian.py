@@ -24,6 +24,7 @@ import numpy as np
 from vaebook._validation import check_integer
 
 __all__ = [
+    "check_linear_gaussian",
     "linear_gaussian_log_marginal",
     "linear_gaussian_posterior",
     "linear_gaussian_optimal_diagonal_posterior",
@@ -31,7 +32,9 @@ __all__ = [
 ]
 
 
-def _check(W: Any, b: Any, sigma: Any, x: Any = None):
+def check_linear_gaussian(W: Any, b: Any, sigma: Any, x: Any = None):
+    """The model's parameters (and data ``x``, if given) as float64 arrays, or a ``ValueError`` naming the shapes:
+    ``W`` of shape (D, d), ``b`` of shape (D,), ``sigma > 0``, ``x`` of shape (N, D)."""
     W = np.asarray(W, dtype=np.float64)
     if W.ndim != 2:
         raise ValueError(f"W must be a matrix of shape (D, d); got shape {W.shape}.")
@@ -69,7 +72,7 @@ def linear_gaussian_log_marginal(x: Any, W: Any, b: Any, sigma: float) -> np.nda
     Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is
     the KL".
     """
-    W, b, sigma, x = _check(W, b, sigma, x)
+    W, b, sigma, x = check_linear_gaussian(W, b, sigma, x)
     D = W.shape[0]
     C = W @ W.T + sigma**2 * np.eye(D)
     L = np.linalg.cholesky(C)
@@ -91,7 +94,7 @@ def linear_gaussian_posterior(x: Any, W: Any, b: Any, sigma: float) -> tuple[np.
     Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is
     the KL".
     """
-    W, b, sigma, x = _check(W, b, sigma, x)
+    W, b, sigma, x = check_linear_gaussian(W, b, sigma, x)
     d = W.shape[1]
     M_inv = np.linalg.inv(W.T @ W + sigma**2 * np.eye(d))
     return (x - b) @ W @ M_inv, sigma**2 * M_inv
@@ -110,7 +113,7 @@ def linear_gaussian_optimal_diagonal_posterior(x: Any, W: Any, b: Any, sigma: fl
     Used in: chapter 5, section "The ELBO equals $\\log p(\\mathbf{x})$ when $q$ is the posterior, and the gap is
     the KL".
     """
-    W, b, sigma, x = _check(W, b, sigma, x)
+    W, b, sigma, x = check_linear_gaussian(W, b, sigma, x)
     d = W.shape[1]
     M = W.T @ W + sigma**2 * np.eye(d)
     return (x - b) @ W @ np.linalg.inv(M), np.log(sigma**2 / np.diag(M))
@@ -119,7 +122,7 @@ def linear_gaussian_optimal_diagonal_posterior(x: Any, W: Any, b: Any, sigma: fl
 def linear_gaussian_sample(n: int, W: Any, b: Any, sigma: float, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` pairs from the model: z ~ N(0, I), x = W z + b + σ ε. Returns ``(x, z)`` as float32 arrays."""
     n = check_integer("n", n, minimum=0)
-    W, b, sigma = _check(W, b, sigma)
+    W, b, sigma = check_linear_gaussian(W, b, sigma)
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((n, W.shape[1]))
     x = z @ W.T + b + sigma * rng.standard_normal((n, W.shape[0]))

@@ -21,6 +21,7 @@ from keras import backend, ops
 
 __all__ = [
     "LOG_2PI",
+    "batch_mean_of_sums",
     "gaussian_kl",
     "gaussian_kl_per_dimension",
     "free_bits_kl",
@@ -61,7 +62,7 @@ def _check_batched(fn: str, name: str, t: Any, min_rank: int = 2) -> None:
 
 def _check_same_shape(fn: str, name_a: str, a: Any, name_b: str, b: Any) -> None:
     sa, sb = _static_shape(a), _static_shape(b)
-    if len(sa) != len(sb) or any(x is not None and y is not None and x != y for x, y in zip(sa, sb)):
+    if len(sa) != len(sb) or any(x is not None and y is not None and x != y for x, y in zip(sa, sb, strict=True)):
         raise ValueError(
             f"{fn}: {name_a} and {name_b} must have the same shape; got {name_a}.shape={sa} and {name_b}.shape={sb}."
         )
@@ -70,6 +71,18 @@ def _check_same_shape(fn: str, name_a: str, a: Any, name_b: str, b: Any) -> None
 def _sum_non_batch(t: Any):
     rank = len(t.shape)
     return ops.sum(t, axis=tuple(range(1, rank))) if rank > 1 else t
+
+
+def batch_mean_of_sums(values: Any):
+    """The book's reduction of a loss: sum over every axis but the batch axis, then mean over the batch.
+
+    Args:
+        values: tensor of shape (batch, ...), e.g. squared errors per pixel.
+
+    Returns:
+        Scalar tensor: the per-example sums averaged over the batch (a tensor of shape (batch,) is averaged as is).
+    """
+    return ops.mean(_sum_non_batch(values))
 
 
 def gaussian_kl_per_dimension(mean: Any, log_var: Any):
@@ -192,7 +205,7 @@ def bernoulli_nll(x: Any, logits: Any):
     return _sum_non_batch(per_pixel)
 
 
-def gaussian_nll(x: Any, mean: Any, sigma: Any):
+def gaussian_nll(x: Any, mean: Any, sigma: Any, observed: Any = None):
     """Negative log-likelihood of x under independent Gaussians N(mean, sigma²), the full normalized density.
 
         −log N(x | μ, σ² I) = Σ_i [ (x_i − μ_i)² / (2σ_i²) + log σ_i + ½ log(2π) ]
@@ -206,6 +219,8 @@ def gaussian_nll(x: Any, mean: Any, sigma: Any):
         mean: tensor of the same shape, μ.
         sigma: standard deviation σ > 0: a Python number, a scalar tensor, or a tensor broadcastable to
             ``x.shape`` (e.g. one σ per pixel).
+        observed: ``None``, or a 0/1 tensor shaped like ``x``: the sum runs over the entries marked 1 only (the
+            observed entries of data with missing values; put any finite number in the others).
 
     Returns:
         Tensor of shape ``(batch,)``: per-example NLL in nats, summed over every non-batch axis.
@@ -235,6 +250,8 @@ def gaussian_nll(x: Any, mean: Any, sigma: Any):
         ) from None
     per_pixel = 0.5 * ops.square((x - mean) / sigma) + ops.log(sigma) + 0.5 * LOG_2PI
     per_pixel = per_pixel + ops.zeros_like(x)  # a per-pixel sigma broadcast: make sure the sum sees every pixel
+    if observed is not None:
+        per_pixel = per_pixel * _as_float(observed, mean.dtype)
     return _sum_non_batch(per_pixel)
 
 

@@ -228,9 +228,9 @@ def importance_log_weights(vae, x: Any, eps: Any):
             f"x of shape {tuple(x.shape)}; got {tuple(eps.shape)}."
         )
     b, k, d = eps.shape
-    mean, log_var = vae._split_encoder_output(vae.encoder(x, training=False))
+    mean, log_var = vae.posterior(x)
     z = ops.reshape(mean[:, None, :] + ops.exp(0.5 * log_var)[:, None, :] * eps, (b * k, d))  # example-major
-    log_px_z = -vae._nll(ops.repeat(x, k, axis=0), vae.decoder(z, training=False))
+    log_px_z = -vae.decoder_nll(ops.repeat(x, k, axis=0), vae.decoder(z, training=False))
     log_pz = losses.standard_normal_log_prob(z)
     log_qz = losses.gaussian_log_prob(z, ops.repeat(mean, k, axis=0), ops.repeat(log_var, k, axis=0))
     return ops.reshape(log_px_z + log_pz - log_qz, (b, k))

@@ -13,6 +13,7 @@ from vaebook.layers.masked_conv import (
     MaskedResidualBlock as MaskedResidualBlock,
     causal_mask as causal_mask,
 )
+from vaebook.layers.pixelcnn_decoder import PixelCNNDecoder as PixelCNNDecoder
 from vaebook.layers.sampling import (
     Sampling as Sampling,
     LOG_VAR_MIN as LOG_VAR_MIN,

@@ -18,6 +18,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from vaebook import losses
 from vaebook._validation import check_integer
 
 __all__ = ["VectorQuantizer", "code_perplexity", "fraction_of_codes_used", "squared_distances"]
@@ -85,12 +86,6 @@ def _perplexity(counts: Any) -> Any:
 def _counts(indices: Any, num_embeddings: int) -> Any:
     flat = ops.reshape(ops.cast(indices, "int32"), (-1,))
     return ops.sum(ops.one_hot(flat, num_embeddings, dtype="float32"), axis=0)
-
-
-def per_example_sum(values):
-    """Sum over every axis but the first, then mean over the first: the book's reduction (per example, batch mean)."""
-    rank = len(values.shape)
-    return ops.mean(ops.sum(values, axis=tuple(range(1, rank)))) if rank > 1 else ops.mean(values)
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
@@ -257,9 +252,9 @@ class VectorQuantizer(keras.layers.Layer):
         quantized = ops.reshape(quantized_flat, shape)
 
         if training:
-            commitment = per_example_sum(ops.square(inputs - ops.stop_gradient(quantized)))
+            commitment = losses.batch_mean_of_sums(ops.square(inputs - ops.stop_gradient(quantized)))
             if self.ema_decay is None:
-                codebook_term = per_example_sum(ops.square(ops.stop_gradient(inputs) - quantized))
+                codebook_term = losses.batch_mean_of_sums(ops.square(ops.stop_gradient(inputs) - quantized))
                 self.add_loss(codebook_term + self.beta * commitment)
             else:
                 self.add_loss(self.beta * commitment)

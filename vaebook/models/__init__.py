@@ -19,6 +19,12 @@ from vaebook.models.autoencoder_builders import (
     build_dense_autoencoder as build_dense_autoencoder,
     build_linear_autoencoder as build_linear_autoencoder,
 )
+from vaebook.models.base import (
+    BATCH_SIZE as BATCH_SIZE,
+    GenerativeModel as GenerativeModel,
+    LatentGaussianModel as LatentGaussianModel,
+    PixelCNNDecoded as PixelCNNDecoded,
+)
 from vaebook.models.classifier import (
     build_mnist_classifier as build_mnist_classifier,
     classify as classify,
@@ -32,11 +38,22 @@ from vaebook.models.diffusion import (
     timestep_embedding as timestep_embedding,
 )
 from vaebook.models.gan import GAN as GAN, build_toy_gan as build_toy_gan
-from vaebook.models.linear_gaussian import build_linear_gaussian_vae as build_linear_gaussian_vae
-from vaebook.models.mnist_vae import (
-    build_mnist_cvae as build_mnist_cvae,
+from vaebook.models.linear_gaussian_vae import build_linear_gaussian_vae as build_linear_gaussian_vae
+from vaebook.models.mnist_architectures import (
+    MNIST_GRID as MNIST_GRID,
+    MNIST_IMAGE_SHAPE as MNIST_IMAGE_SHAPE,
+    build_mnist_conditioner as build_mnist_conditioner,
     build_mnist_decoder as build_mnist_decoder,
     build_mnist_encoder as build_mnist_encoder,
+    build_mnist_grid_conditioner as build_mnist_grid_conditioner,
+    build_mnist_mlp_decoder as build_mnist_mlp_decoder,
+    build_mnist_mlp_encoder as build_mnist_mlp_encoder,
+    build_mnist_quantizer as build_mnist_quantizer,
+    build_mnist_vq_decoder as build_mnist_vq_decoder,
+    build_mnist_vq_encoder as build_mnist_vq_encoder,
+)
+from vaebook.models.mnist_vae import (
+    build_mnist_cvae as build_mnist_cvae,
     build_mnist_mlp_vae as build_mnist_mlp_vae,
     build_mnist_vae as build_mnist_vae,
 )
@@ -44,7 +61,6 @@ from vaebook.models.numpy_mlp import ACTIVATIONS as ACTIVATIONS, NumpyMLP as Num
 from vaebook.models.pixelcnn import PixelCNN as PixelCNN
 from vaebook.models.pixelcnn_vae import (
     PixelCNNVAE as PixelCNNVAE,
-    build_mnist_conditioner as build_mnist_conditioner,
     build_mnist_pixelcnn_vae as build_mnist_pixelcnn_vae,
 )
 from vaebook.models.pixelcnn_vqvae import (
@@ -53,7 +69,7 @@ from vaebook.models.pixelcnn_vqvae import (
 )
 from vaebook.models.tabular_vae import TabularVAE as TabularVAE
 from vaebook.models.vae import VAE as VAE
-from vaebook.models.vqvae import VQVAE as VQVAE, build_mnist_vqvae as build_mnist_vqvae
+from vaebook.models.vqvae import VQVAE as VQVAE, VQModel as VQModel, build_mnist_vqvae as build_mnist_vqvae
 
 __all__ = sorted(
     name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)

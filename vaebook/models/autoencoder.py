@@ -18,13 +18,12 @@ The builders (:func:`vaebook.models.build_dense_autoencoder` and its siblings) a
 
 from __future__ import annotations
 
-
 import keras
 import numpy as np
 from keras import layers, ops
 
-from vaebook._validation import check_integer
 from vaebook.metrics import squared_reconstruction_error
+from vaebook.models.base import BATCH_SIZE, batched
 
 __all__ = [
     "Autoencoder",
@@ -67,28 +66,24 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=False):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
-    @staticmethod
-    def _batched(fn, x, batch_size: int) -> np.ndarray:
-        # Eager calls in batches: no compiled predict function per model (a notebook that builds many models
-        # would otherwise make TensorFlow warn about retracing), and identical on every backend.
-        x = np.asarray(x, dtype=keras.config.floatx())
-        batch_size = check_integer("batch_size", batch_size)
-        parts = [keras.ops.convert_to_numpy(fn(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
-        return np.concatenate(parts) if parts else np.zeros((0,), dtype=x.dtype)
-
-    def encode(self, x, batch_size: int = 500) -> np.ndarray:
+    # Eager calls in batches (vaebook.models.base.batched): no compiled predict function per model (a notebook that
+    # builds many models would otherwise make TensorFlow warn about retracing), and identical on every backend.
+    def encode(self, x, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Codes of ``x`` in inference mode, as a NumPy array of shape ``(N, code_dim)``."""
-        return self._batched(lambda b: self.encoder(b, training=False), x, batch_size)
+        x = np.asarray(x, dtype=keras.config.floatx())
+        return batched(lambda b: self.encoder(b, training=False), x, batch_size=batch_size)
 
-    def decode(self, z, batch_size: int = 500) -> np.ndarray:
+    def decode(self, z, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Decoded images of codes ``z`` (inference mode), as a NumPy array."""
-        return self._batched(lambda b: self.decoder(b, training=False), z, batch_size)
+        z = np.asarray(z, dtype=keras.config.floatx())
+        return batched(lambda b: self.decoder(b, training=False), z, batch_size=batch_size)
 
-    def reconstruct(self, x, batch_size: int = 500) -> np.ndarray:
+    def reconstruct(self, x, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """``decoder(encoder(x))`` in inference mode (no corruption), as a NumPy array."""
-        return self._batched(lambda b: self(b, training=False), x, batch_size)
+        x = np.asarray(x, dtype=keras.config.floatx())
+        return batched(lambda b: self(b, training=False), x, batch_size=batch_size)
 
-    def reconstruction_error(self, x, batch_size: int = 500) -> np.ndarray:
+    def reconstruction_error(self, x, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Squared reconstruction error of each example of ``x`` (summed over pixels), shape ``(N,)``."""
         x = np.asarray(x, dtype=np.float32)
         x_hat = self.reconstruct(x, batch_size=batch_size)

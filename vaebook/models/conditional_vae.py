@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
 
 from vaebook._validation import check_integer
-from vaebook.models.vae import _batches, _to_numpy, _VAEBase
+from vaebook.models.base import BATCH_SIZE, batched
+from vaebook.models.vae import _VAEBase
 
 __all__ = ["ConditionalVAE"]
 
@@ -33,6 +34,8 @@ class ConditionalVAE(_VAEBase):
         likelihood, decoder_sigma, beta, free_bits, seed: as for :class:`VAE`.
     """
 
+    config_keys: ClassVar[tuple[str, ...]] = ("num_classes", *_VAEBase.config_keys)
+
     def __init__(self, encoder: keras.Model, decoder: keras.Model, num_classes: int = 10, **kwargs):
         self.num_classes = check_integer("num_classes", num_classes, minimum=2)
         super().__init__(encoder, decoder, **kwargs)
@@ -45,7 +48,7 @@ class ConditionalVAE(_VAEBase):
 
     def _forward(self, x, labels, training=None):
         y = self._one_hot(labels)
-        mean, log_var = self._split_encoder_output(self.encoder([x, y], training=training))
+        mean, log_var = self.posterior([x, y], training=training)
         z = self.sampling([mean, log_var])
         outputs = self.decoder([z, ops.cast(y, z.dtype)], training=training)
         return {"outputs": outputs, "mean": mean, "log_var": log_var, "z": z}
@@ -57,8 +60,7 @@ class ConditionalVAE(_VAEBase):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The conditional negative ELBO: per-example sums over pixels and latent dims, mean over the batch."""
-        if sample_weight is not None:
-            raise ValueError("ConditionalVAE.compute_loss does not support sample_weight; got one.")
+        self.check_no_sample_weight(sample_weight)
         if isinstance(x, (list, tuple)) and len(x) == 2:
             images = x[0]
         else:
@@ -80,50 +82,45 @@ class ConditionalVAE(_VAEBase):
             )
         return labels.astype(np.int32)
 
-    def encode(self, x: Any, labels: Any, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, x: Any, labels: Any, batch_size: int = BATCH_SIZE) -> tuple[np.ndarray, np.ndarray]:
         """Parameters of q(z | x, y): ``(mean, log_var)``, NumPy arrays of shape (N, latent_dim)."""
         x = np.asarray(x, dtype=np.float32)
         labels = self._labels(labels, len(x))
-        means, log_vars = [], []
-        for s in _batches(len(x), batch_size):
-            images = ops.convert_to_tensor(x[s])
-            out = self.encoder([images, ops.cast(self._one_hot(labels[s]), images.dtype)], training=False)
-            mean, log_var = self._split_encoder_output(out)
-            means.append(_to_numpy(mean))
-            log_vars.append(_to_numpy(log_var))
-        return np.concatenate(means), np.concatenate(log_vars)
+
+        def posterior(xb, yb):
+            images = ops.convert_to_tensor(xb)
+            return self.posterior([images, ops.cast(self._one_hot(yb), images.dtype)])
+
+        return batched(posterior, x, labels, batch_size=batch_size)
 
     def _decoder_outputs(self, z, labels):
         z = ops.convert_to_tensor(np.asarray(z, dtype=np.float32))
         return self.decoder([z, ops.cast(self._one_hot(labels), z.dtype)], training=False)
 
-    def decode(self, z: Any, labels: Any, batch_size: int = 512) -> np.ndarray:
-        """Pixel probabilities (Bernoulli) or means (Gaussian) of p(x | z, y), for display."""
-        z = np.asarray(z, dtype=np.float32)
+    def decode(self, z: Any, labels: Any, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """The mean of p(x | z, y): pixel probabilities (Bernoulli) or means (Gaussian); ``seed`` is unused."""
+        z = self.check_codes(z)
         labels = self._labels(labels, len(z))
-        return np.concatenate(
-            [self._display(self._decoder_outputs(z[s], labels[s])) for s in _batches(len(z), batch_size)]
+        return batched(lambda zb, yb: self._display(self._decoder_outputs(zb, yb)), z, labels, batch_size=batch_size)
+
+    def log_likelihood(self, x: Any, z: Any, labels: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """log p(x_n | z_n, y_n) per example, full normalized density in nats, shape (N,)."""
+        x, z = self.check_pairs(x, z)
+        labels = self._labels(labels, len(x))
+        return batched(
+            lambda xb, zb, yb: -self.decoder_nll(ops.convert_to_tensor(xb), self._decoder_outputs(zb, yb)),
+            x,
+            z,
+            labels,
+            batch_size=batch_size,
         )
 
-    def log_likelihood(self, x: Any, z: Any, labels: Any) -> np.ndarray:
-        """log p(x_n | z_n, y_n) per example, full normalized density in nats, shape (N,)."""
-        x = np.asarray(x, dtype=np.float32)
-        if len(x) != len(z):
-            raise ValueError(f"log_likelihood needs one z per x; got {len(x)} x and {len(z)} z.")
-        labels = self._labels(labels, len(x))
-        return self._log_likelihood_from_outputs(x, self._decoder_outputs(z, labels))
+    def sample(
+        self, num_samples: int, labels: Any, seed: int | None = None, batch_size: int = BATCH_SIZE
+    ) -> np.ndarray:
+        """``num_samples`` images of the given class(es): ``labels`` is one integer or one per sample; z ~ N(0, I)."""
+        return self.decode(self.prior_sample(num_samples, seed), labels, batch_size=batch_size)
 
-    def sample(self, n: int, labels: Any, seed: int | None = None) -> np.ndarray:
-        """``n`` images of the given class(es): ``labels`` is one integer or ``n`` of them; z ~ N(0, I)."""
-        n = check_integer("n", n, where="sample")
-        z = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim)).astype(np.float32)
-        return self.decode(z, labels)
-
-    def reconstruct(self, x: Any, labels: Any) -> np.ndarray:
+    def reconstruct(self, x: Any, labels: Any, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Decode the posterior mean given the true labels, for display."""
-        return self.decode(self.encode(x, labels)[0], labels)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["num_classes"] = self.num_classes
-        return config
+        return self.decode(self.encode(x, labels, batch_size)[0], labels, batch_size=batch_size)

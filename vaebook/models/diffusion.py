@@ -19,12 +19,15 @@ Time steps are numbered 1 … T in the text and stored 0 … T−1 in arrays.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
+
+from vaebook import losses
 from vaebook._validation import check_integer
+from vaebook.models.base import GenerativeModel, check_model
 
 __all__ = ["DDPM", "build_toy_ddpm", "noise_schedule", "timestep_embedding"]
 
@@ -84,7 +87,7 @@ def timestep_embedding(t: Any, dim: int, num_steps: int):
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class DDPM(keras.Model):
+class DDPM(GenerativeModel):
     """A DDPM: a noise-predicting denoiser ε_θ(x_t, t) and a fixed forward noise schedule.
 
     The loss (:meth:`compute_loss`) is ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖², summed over the data dimensions,
@@ -109,16 +112,14 @@ class DDPM(keras.Model):
         >>> points = ddpm.sample(1000, seed=0)
     """
 
+    submodels: ClassVar[tuple[str, ...]] = ("denoiser",)
+    config_keys: ClassVar[tuple[str, ...]] = ("num_steps", "schedule", "seed")
+
     def __init__(
         self, denoiser: keras.Model, num_steps: int = 100, schedule: str = "linear", seed: int | None = None, **kwargs
     ):
+        check_model("denoiser", denoiser, num_inputs=2)
         super().__init__(**kwargs)
-        if not isinstance(denoiser, keras.Model) or not denoiser.built or denoiser.inputs is None:
-            raise ValueError(
-                f"denoiser must be a built keras.Model with inputs [x_t, time_features]; got {type(denoiser).__name__}."
-            )
-        if len(denoiser.inputs) != 2:
-            raise ValueError(f"denoiser must take two inputs [x_t, time_features]; got {len(denoiser.inputs)}.")
         self.data_shape = tuple(int(d) for d in denoiser.inputs[0].shape[1:])
         if tuple(denoiser.outputs[0].shape[1:]) != self.data_shape:
             raise ValueError(
@@ -141,10 +142,6 @@ class DDPM(keras.Model):
         self.embedding_dim = int(denoiser.inputs[1].shape[-1])
         self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.built = True
-
-    def build(self, input_shape=None):
-        """Nothing to create: the denoiser arrives built."""
         self.built = True
 
     def noisy(self, x0, t, noise):
@@ -174,29 +171,23 @@ class DDPM(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """‖ε − ε_θ(x_t, t)‖², summed over the data dimensions, mean over the batch. ``y`` is ignored."""
-        if sample_weight is not None:
-            raise ValueError("DDPM.compute_loss does not support sample_weight; got one.")
-        if y_pred is None:
-            y_pred = self(x, training=training)
+        y_pred = self.forward_for_loss(x, y_pred, sample_weight, training)
         error = ops.square(y_pred["noise"] - y_pred["predicted_noise"])
-        loss = ops.mean(ops.sum(ops.reshape(error, (ops.shape(error)[0], -1)), axis=-1))
-        if self.losses:
-            loss = loss + ops.sum(self.losses)
-        return loss
+        return self.add_layer_losses(losses.batch_mean_of_sums(error))
 
     # ---- NumPy conveniences --------------------------------------------------------------------------------
-    def sample(self, n: int, seed: int | None = None, return_trajectory: bool = False):
-        """``n`` new points by the reverse process: T denoiser passes from x_T ~ N(0, I) (NumPy noise, ``seed``).
+    def sample(self, num_samples: int, seed: int | None = None, return_trajectory: bool = False):
+        """``num_samples`` new points by the reverse process: T denoiser passes from x_T ~ N(0, I) (NumPy noise).
 
         Args:
-            n: number of points.
+            num_samples: number of points.
             seed: seed of the NumPy generator that draws x_T and the noise of every step.
             return_trajectory: also return the list [x_T, x_{T−1}, …, x_0] of NumPy arrays.
 
         Returns:
-            NumPy array of shape (n, *data_shape); with ``return_trajectory``, the pair (samples, trajectory).
+            NumPy array of shape (num_samples, *data_shape); with ``return_trajectory``, the pair (samples, trajectory).
         """
-        n = check_integer("sample: n", n)
+        n = check_integer("num_samples", num_samples, where="sample")
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((n,) + self.data_shape).astype(np.float32)
         trajectory = [x]
@@ -210,22 +201,6 @@ class DDPM(keras.Model):
             if return_trajectory:
                 trajectory.append(x)
         return (x, trajectory) if return_trajectory else x
-
-    def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "denoiser": keras.saving.serialize_keras_object(self.denoiser),
-            "num_steps": self.num_steps,
-            "schedule": self.schedule,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict):
-        config = dict(config)
-        config["denoiser"] = keras.saving.deserialize_keras_object(config["denoiser"])
-        return cls(**config)
 
 
 def build_toy_ddpm(

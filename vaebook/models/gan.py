@@ -23,28 +23,20 @@ weights. What is left: ∂loss/∂θ_D = ∂L_D/∂θ_D and ∂loss/∂θ_G = �
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
+
 from vaebook._validation import check_integer
+from vaebook.models.base import BATCH_SIZE, GenerativeModel, batched, check_model
 
 __all__ = ["GAN", "build_toy_gan"]
 
 
-def _check_model(name: str, model: Any) -> None:
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"{name} must be a keras.Model; got {type(model).__name__}.")
-    if not model.built or model.inputs is None or len(model.inputs) != 1:
-        raise ValueError(
-            f"{name} must be a built model with one input (e.g. functional, or Sequential starting "
-            f"with keras.Input); got {type(model).__name__} named {model.name!r}."
-        )
-
-
 @keras.saving.register_keras_serializable(package="vaebook")
-class GAN(keras.Model):
+class GAN(GenerativeModel):
     """A GAN: generator and discriminator trained together by one optimizer on one stop-gradient loss.
 
     ``compute_loss`` returns L_D + L_G − sg-copy of L_G (see the module docstring), whose gradient with respect
@@ -69,10 +61,14 @@ class GAN(keras.Model):
         >>> points = gan.sample(1000, seed=0)
     """
 
+    submodels: ClassVar[tuple[str, ...]] = ("generator", "discriminator")
+    config_keys: ClassVar[tuple[str, ...]] = ("seed",)
+    tracked: ClassVar[tuple[str, ...]] = ("discriminator_loss", "generator_loss", "d_real", "d_fake")
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, seed: int | None = None, **kwargs):
+        check_model("generator", generator, num_inputs=1)
+        check_model("discriminator", discriminator, num_inputs=1)
         super().__init__(**kwargs)
-        _check_model("generator", generator)
-        _check_model("discriminator", discriminator)
         data_shape = tuple(generator.outputs[0].shape[1:])
         if tuple(discriminator.inputs[0].shape[1:]) != data_shape:
             raise ValueError(
@@ -96,14 +92,6 @@ class GAN(keras.Model):
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.discriminator_loss_tracker = keras.metrics.Mean(name="discriminator_loss")
-        self.generator_loss_tracker = keras.metrics.Mean(name="generator_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.built = True
-
-    def build(self, input_shape=None):
-        """Nothing to create: generator and discriminator arrive built."""
         self.built = True
 
     def call(self, inputs, training=None):
@@ -121,62 +109,38 @@ class GAN(keras.Model):
 
         ``y`` is ignored; ``sample_weight`` is not supported.
         """
-        if sample_weight is not None:
-            raise ValueError("GAN.compute_loss does not support sample_weight; got one.")
-        if y_pred is None:
-            y_pred = self(x, training=training)
+        y_pred = self.forward_for_loss(x, y_pred, sample_weight, training)
         real_logits, fake_logits = y_pred["real_logits"], y_pred["fake_logits"]
         frozen_fake_logits = self.discriminator(ops.stop_gradient(y_pred["fake"]), training=training)
         d_loss = ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(frozen_fake_logits))
         g_loss = ops.mean(ops.softplus(-fake_logits))
         g_loss_without_generator = ops.mean(ops.softplus(-frozen_fake_logits))
-        self.discriminator_loss_tracker.update_state(d_loss)
-        self.generator_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(frozen_fake_logits)))
-        loss = d_loss + (g_loss - g_loss_without_generator)
-        if self.losses:
-            loss = loss + ops.sum(self.losses)
-        return loss
+        self.track(
+            discriminator_loss=d_loss,
+            generator_loss=g_loss,
+            d_real=ops.mean(ops.sigmoid(real_logits)),
+            d_fake=ops.mean(ops.sigmoid(frozen_fake_logits)),
+        )
+        return self.add_layer_losses(d_loss + (g_loss - g_loss_without_generator))
 
     # ---- NumPy conveniences --------------------------------------------------------------------------------
-    def generate(self, z: Any, batch_size: int = 4096) -> np.ndarray:
+    def generate(self, z: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """G(z) for given noise vectors ``z`` of shape (N, latent_dim): NumPy array shaped like the data."""
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"generate: z must have shape (N, {self.latent_dim}); got {z.shape}.")
-        return np.concatenate(
-            [
-                np.asarray(ops.convert_to_numpy(self.generator(z[s : s + batch_size], training=False)))
-                for s in range(0, len(z), batch_size)
-            ]
-        )
+        return batched(lambda zb: self.generator(zb, training=False), z, batch_size=batch_size)
 
-    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """``n`` new points: z ~ N(0, I) from a NumPy generator seeded by ``seed``, then one generator pass."""
-        n = check_integer("sample: n", n)
-        return self.generate(np.random.default_rng(seed).standard_normal((n, self.latent_dim)))
+    def sample(self, num_samples: int, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """``num_samples`` new points: z ~ N(0, I) from a NumPy generator seeded by ``seed``, then the generator."""
+        num_samples = check_integer("num_samples", num_samples, where="sample")
+        z = np.random.default_rng(seed).standard_normal((num_samples, self.latent_dim))
+        return self.generate(z, batch_size=batch_size)
 
-    def discriminate(self, x: Any) -> np.ndarray:
+    def discriminate(self, x: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """σ(D(x)): the discriminator's probability that each point is real, NumPy array of shape (N,)."""
-        logits = self.discriminator(np.asarray(x, dtype=np.float32), training=False)
-        return np.asarray(ops.convert_to_numpy(ops.sigmoid(logits)))[:, 0]
-
-    def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        x = np.asarray(x, dtype=np.float32)
+        return batched(lambda xb: ops.sigmoid(self.discriminator(xb, training=False))[:, 0], x, batch_size=batch_size)
 
 
 def _mlp(input_dim: int, hidden: tuple[int, ...], output_dim: int, activation: str, name: str) -> keras.Model:

@@ -12,7 +12,7 @@ sampling draws the codes one position at a time from those categoricals.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
@@ -20,12 +20,13 @@ from keras import ops
 
 from vaebook._validation import check_integer
 from vaebook.layers.masked_conv import MaskedConv2D, MaskedResidualBlock
+from vaebook.models.base import BATCH_SIZE, GenerativeModel, batched
 
 __all__ = ["PixelCNN"]
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class PixelCNN(keras.Model):
+class PixelCNN(GenerativeModel):
     """Autoregressive prior over integer grids: one-hot → masked conv A → residual blocks (mask B) → logits.
 
     Input: integer code maps of shape ``(B, H, W)``; output: logits of shape ``(B, H, W, K)``. ``fit(codes)``
@@ -39,7 +40,7 @@ class PixelCNN(keras.Model):
         filters: channels of the hidden layers.
         num_residual_blocks: masked residual blocks after the first (mask A) layer.
         first_kernel_size: odd kernel size of the mask-A layer.
-        seed: seed of :meth:`sample`.
+        seed: seed of the model's generator for :meth:`sample` (when ``sample`` gets no seed of its own).
 
     Example:
         >>> prior = PixelCNN(num_embeddings=128, grid_shape=(7, 7))
@@ -48,6 +49,15 @@ class PixelCNN(keras.Model):
 
     Used in: chapter 9, section "Static prior or learned prior".
     """
+
+    config_keys: ClassVar[tuple[str, ...]] = (
+        "num_embeddings",
+        "grid_shape",
+        "filters",
+        "num_residual_blocks",
+        "first_kernel_size",
+        "seed",
+    )
 
     def __init__(
         self,
@@ -81,7 +91,6 @@ class PixelCNN(keras.Model):
         ]
         self.hidden = MaskedConv2D("B", self.filters, 1, activation="relu", name="mask_b_1x1", dtype=policy)
         self.logits = keras.layers.Conv2D(self.num_embeddings, 1, name="logits", dtype=policy)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
 
     def build(self, input_shape=None):
         shape = (None,) + self.grid_shape + (self.num_embeddings,)
@@ -114,28 +123,26 @@ class PixelCNN(keras.Model):
         loss = ops.mean(
             keras.losses.sparse_categorical_crossentropy(ops.cast(targets, "int32"), y_pred, from_logits=True)
         )
-        self.loss_tracker.update_state(loss)
         return loss
 
-    @property
-    def metrics(self):
-        return [self.loss_tracker]
-
-    def log_prob(self, codes: Any) -> np.ndarray:
+    def log_likelihood(self, codes: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """``log p(c)`` of each code map, summed over positions, in nats.
 
         Args:
             codes: integer array of shape ``(B, H, W)``.
+            batch_size: code maps per forward pass.
 
         Returns:
             float array of shape ``(B,)``.
         """
-        codes = np.asarray(codes, dtype="int32")
-        logits = self(codes, training=False)
-        nll = keras.losses.sparse_categorical_crossentropy(codes, logits, from_logits=True)
-        return -ops.convert_to_numpy(ops.sum(nll, axis=(1, 2)))
 
-    def sample(self, num_samples: int, temperature: float = 1.0) -> np.ndarray:
+        def log_p(cb):
+            nll = keras.losses.sparse_categorical_crossentropy(cb, self(cb, training=False), from_logits=True)
+            return -ops.sum(nll, axis=(1, 2))
+
+        return batched(log_p, np.asarray(codes, dtype="int32"), batch_size=batch_size)
+
+    def sample(self, num_samples: int, seed: int | None = None, temperature: float = 1.0) -> np.ndarray:
         """Draw code maps from the prior, one position at a time in raster order.
 
         At each position the network's logits (divided by ``temperature``) define a categorical distribution, and
@@ -144,6 +151,8 @@ class PixelCNN(keras.Model):
 
         Args:
             num_samples: number of maps.
+            seed: ``None`` to continue the model's own random stream (seeded by the constructor's ``seed``), or
+                a seed for this call alone.
             temperature: > 0; 1 samples the learned distribution, lower values sharpen it.
 
         Returns:
@@ -152,25 +161,12 @@ class PixelCNN(keras.Model):
         num_samples = check_integer("num_samples", num_samples)
         if not temperature > 0:
             raise ValueError(f"temperature must be positive; got {temperature!r}.")
+        generator = self.seed_generator if seed is None else keras.random.SeedGenerator(seed)
         h, w = self.grid_shape
         codes = np.zeros((int(num_samples), h, w), dtype="int32")
         for i in range(h):
             for j in range(w):
                 logits = self(codes, training=False)[:, i, j, :] / temperature
-                draw = keras.random.categorical(logits, 1, seed=self.seed_generator, dtype="int32")
+                draw = keras.random.categorical(logits, 1, seed=generator, dtype="int32")
                 codes[:, i, j] = ops.convert_to_numpy(draw)[:, 0]
         return codes
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "num_embeddings": self.num_embeddings,
-                "grid_shape": list(self.grid_shape),
-                "filters": self.filters,
-                "num_residual_blocks": self.num_residual_blocks,
-                "first_kernel_size": self.first_kernel_size,
-                "seed": self.seed,
-            }
-        )
-        return config

@@ -18,23 +18,22 @@ and cheap; sampling costs one pass per pixel.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
 
 from vaebook import losses
-from vaebook.layers.masked_conv import MaskedConv2D, MaskedResidualBlock
-from vaebook._validation import check_integer
-from vaebook.models.mnist_vae import build_mnist_encoder
-from vaebook.models.vae import VAE, _check_model
+from vaebook.layers.pixelcnn_decoder import PixelCNNDecoder
+from vaebook.models.base import BATCH_SIZE, LatentGaussianModel, PixelCNNDecoded, batched, check_model
+from vaebook.models.mnist_architectures import build_mnist_conditioner, build_mnist_encoder
 
-__all__ = ["PixelCNNVAE", "build_mnist_pixelcnn_vae", "build_mnist_conditioner"]
+__all__ = ["PixelCNNVAE", "build_mnist_pixelcnn_vae"]
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class PixelCNNVAE(VAE):
+class PixelCNNVAE(PixelCNNDecoded, LatentGaussianModel):
     """A VAE with an autoregressive decoder: a PixelCNN over binary pixels, conditioned on z.
 
     The loss is the VAE's negative ELBO (see :class:`vaebook.models.VAE`),
@@ -48,9 +47,9 @@ class PixelCNNVAE(VAE):
     :mod:`vaebook.metrics` (``encode``, ``log_likelihood``, ``latent_dim``), so the ELBO, the importance-sampled
     NLL, active units and KL per dimension work unchanged.
 
-    Decoder: ``c = conditioner(z)`` of shape (H, W, C); ``h = maskA(x) + 1×1(c)``, then for each residual block
-    ``h = block(h) + 1×1(c)``, then a 1×1 mask-B convolution (ReLU) and a 1×1 convolution to one logit per pixel.
-    These masked layers form the functional model ``pixel_network``: [image, c] → logits.
+    Decoder: ``c = conditioner(z)`` of shape (H, W, C), then the masked-convolution stack
+    :class:`vaebook.layers.PixelCNNDecoder` ``[image, c] → logits`` (the decoder of
+    :class:`vaebook.models.PixelCNNVQVAE` too), stored as ``pixel_decoder``.
 
     Args:
         encoder: a built Keras model x → [mean, log_var], each of shape (batch, latent_dim).
@@ -74,6 +73,14 @@ class PixelCNNVAE(VAE):
     Used in: chapter 10, section "Collapse, measured".
     """
 
+    submodels: ClassVar[tuple[str, ...]] = ("encoder", "conditioner")
+    config_keys: ClassVar[tuple[str, ...]] = (
+        "filters",
+        "num_residual_blocks",
+        "first_kernel_size",
+        *LatentGaussianModel.config_keys,
+    )
+
     def __init__(
         self,
         encoder: keras.Model,
@@ -86,195 +93,70 @@ class PixelCNNVAE(VAE):
         seed: int | None = None,
         **kwargs,
     ):
-        kwargs.pop("likelihood", None)
-        kwargs.pop("decoder_sigma", None)
-        _check_model("conditioner", conditioner)
+        check_model("encoder", encoder)
+        check_model("conditioner", conditioner)
         out_shape = tuple(conditioner.outputs[0].shape) if conditioner.outputs else ()
         if len(out_shape) != 4 or None in out_shape[1:]:
             raise ValueError(f"conditioner must map z to a feature map (batch, H, W, C); got output shape {out_shape}.")
-        self.filters, self.num_residual_blocks, self.first_kernel_size = _check_pixel_arguments(
-            filters, num_residual_blocks, first_kernel_size
-        )
         self.image_shape = (int(out_shape[1]), int(out_shape[2]), 1)
-        super().__init__(
-            encoder, conditioner, likelihood="bernoulli", beta=beta, free_bits=free_bits, seed=seed, **kwargs
-        )
         enc_in = tuple(encoder.inputs[0].shape[1:])
         if enc_in != self.image_shape:
             raise ValueError(
                 f"encoder input shape {enc_in} and conditioner output grid {self.image_shape} differ: "
                 "the conditioner must produce one feature vector per pixel."
             )
-        self.pixel_network = _pixel_network(
-            self.image_shape[1], int(out_shape[3]), self.filters, self.num_residual_blocks, self.first_kernel_size
-        )
-
-    @property
-    def receptive_rows(self) -> int:
-        """How many rows above a pixel the decoder can see: (first_kernel_size − 1)/2 plus one per block."""
-        return self.first_kernel_size // 2 + self.num_residual_blocks
-
-    @property
-    def conditioner(self) -> keras.Model:
-        """The network z → conditioning feature map (stored as ``decoder`` by the VAE base class)."""
-        return self.decoder
-
-    def pixel_logits(self, x, condition):
-        """Logits of p(x_i = 1 | x_<i, z) for every pixel at once, from images and the conditioning map."""
-        return self.pixel_network(
-            [
-                ops.cast(ops.convert_to_tensor(x), self.compute_dtype),
-                ops.cast(ops.convert_to_tensor(condition), self.compute_dtype),
-            ]
-        )
+        super().__init__(beta=beta, free_bits=free_bits, seed=seed, **kwargs)
+        self.encoder, self.conditioner = encoder, conditioner
+        self.latent_dim = self.encoder_latent_dim()
+        self.pixel_decoder = PixelCNNDecoder(filters, num_residual_blocks, first_kernel_size, name="pixel_decoder")
+        self.pixel_decoder.build([(None, *self.image_shape), out_shape])
+        self.built = True
 
     def call(self, inputs, training=None):
-        mean, log_var = self._split_encoder_output(self.encoder(inputs, training=training))
+        mean, log_var = self.posterior(inputs, training=training)
         z = self.sampling([mean, log_var])
-        outputs = self.pixel_logits(inputs, self.decoder(z, training=training))
+        outputs = self.pixel_logits(inputs, self.conditioner(z, training=training))
         return {"outputs": outputs, "mean": mean, "log_var": log_var, "z": z}
 
-    def log_likelihood(self, x: Any, z: Any) -> np.ndarray:
-        """log p(x_n | z_n) = Σ_i log p(x_{n,i} | x_{n,<i}, z_n), exact, in nats: NumPy array of shape (N,)."""
-        x = np.asarray(x, dtype=np.float32)
-        z = np.asarray(z, dtype=np.float32)
-        if len(x) != len(z):
-            raise ValueError(f"log_likelihood needs one z per x; got {len(x)} x and {len(z)} z.")
-        logits = self.pixel_logits(x, self.decoder(z, training=False))
-        return -np.asarray(ops.convert_to_numpy(losses.bernoulli_nll(x, logits)))
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The negative ELBO (β-weighted): per-example sums over pixels and latent dims, mean over the batch."""
+        y_pred = self.forward_for_loss(x, y_pred, sample_weight, training)
+        nll = losses.bernoulli_nll(ops.cast(x, y_pred["outputs"].dtype), y_pred["outputs"])
+        return self.negative_elbo(nll, y_pred["mean"], y_pred["log_var"])
 
-    def decode(self, z: Any, seed: int | None = None, batch_size: int = 512) -> np.ndarray:
+    def log_likelihood(self, x: Any, z: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """log p(x_n | z_n) = Σ_i log p(x_{n,i} | x_{n,<i}, z_n), exact, in nats: NumPy array of shape (N,)."""
+        x, z = self.check_pairs(x, z)
+        return batched(
+            lambda xb, zb: -losses.bernoulli_nll(xb, self.pixel_logits(xb, self.conditioner(zb, training=False))),
+            x,
+            z,
+            batch_size=batch_size,
+        )
+
+    def decode(self, z: Any, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Binary images drawn from p(x | z), one pixel at a time in raster order (H·W network passes).
 
-        Pixel (i, j) is drawn from its Bernoulli given z and the pixels already drawn; each pass is a compiled
-        ``predict_on_batch`` of the masked-convolution network on the rows that can reach row i
-        (:attr:`receptive_rows` above it: convolutions with "same" padding give the same value there).
+        An autoregressive decoder has no one-pass mean (unlike :meth:`vaebook.models.VAE.decode`): pixel (i, j) is
+        drawn from its Bernoulli given z and the pixels already drawn (:meth:`vaebook.layers.PixelCNNDecoder.draw`).
 
         Args:
             z: latent codes of shape (N, latent_dim).
             seed: seed of the NumPy generator for the pixel draws.
+            batch_size: images per pass.
 
         Returns:
             float32 array of shape (N, H, W, 1) with values 0 and 1.
         """
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"z must have shape (N, {self.latent_dim}); got {z.shape}.")
-        condition = [
-            ops.convert_to_numpy(self.decoder(z[i : i + batch_size], training=False))
-            for i in range(0, len(z), batch_size)
-        ]
-        return _draw_pixels(self.pixel_network, condition, self.image_shape, self.receptive_rows, seed)
+        return self.draw_pixels(lambda zb: self.conditioner(zb, training=False), self.check_codes(z), seed, batch_size)
 
-    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """``n`` new binary images: z ~ N(0, I), then :meth:`decode` (both with ``seed``)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"sample: n must be a positive integer; got {n!r}.")
-        z = np.random.default_rng(seed).standard_normal((int(n), self.latent_dim)).astype(np.float32)
-        return self.decode(z, seed=seed)
+    def sample(self, num_samples: int, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """``num_samples`` new binary images: z ~ N(0, I), then :meth:`decode` (both with ``seed``)."""
+        return self.decode(self.prior_sample(num_samples, seed), seed=seed, batch_size=batch_size)
 
-    def reconstruct(self, x: Any, seed: int | None = 0) -> np.ndarray:
+    def reconstruct(self, x: Any, seed: int | None = 0, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """A binary image drawn from p(x | z = posterior mean): what the model keeps of x (H·W passes)."""
-        return self.decode(self.encode(x)[0], seed=seed)
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config["conditioner"] = config.pop("decoder")
-        for key in ("likelihood", "decoder_sigma"):
-            config.pop(key, None)
-        config.update(
-            filters=self.filters, num_residual_blocks=self.num_residual_blocks, first_kernel_size=self.first_kernel_size
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict):
-        config = dict(config)
-        for key in ("encoder", "conditioner"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
-
-
-def _check_pixel_arguments(filters: Any, num_residual_blocks: Any, first_kernel_size: Any) -> tuple[int, int, int]:
-    """The masked stack's hyperparameters, checked: filters ≥ 2, blocks ≥ 0, an odd first kernel size."""
-    filters = check_integer("filters", filters, 2)
-    num_residual_blocks = check_integer("num_residual_blocks", num_residual_blocks, 0)
-    first_kernel_size = check_integer("first_kernel_size", first_kernel_size, 1)
-    if first_kernel_size % 2 == 0:
-        raise ValueError(f"first_kernel_size must be odd (a centre pixel); got {first_kernel_size}.")
-    return filters, num_residual_blocks, first_kernel_size
-
-
-def _pixel_network(
-    width: int, condition_channels: int, filters: int, num_residual_blocks: int, first_kernel_size: int
-) -> keras.Model:
-    """The conditioned masked-convolution stack [image, condition] → one logit per pixel (shared by the PixelCNN
-    decoders of :class:`PixelCNNVAE` and :class:`vaebook.models.PixelCNNVQVAE`).
-
-    ``h = maskA(x) + 1×1(c)``; for each residual block ``h = block(h) + 1×1(c)``; then a 1×1 mask-B convolution
-    (ReLU) and a 1×1 convolution to the logits. Both inputs take any number of rows, so sampling can crop.
-    """
-    image = keras.Input((None, width, 1), name="image")
-    condition = keras.Input((None, width, condition_channels), name="condition")
-    hidden = keras.layers.Add()(
-        [
-            MaskedConv2D("A", filters, first_kernel_size, activation="relu", name="mask_a")(image),
-            keras.layers.Conv2D(filters, 1, name="condition_0")(condition),
-        ]
-    )
-    for i in range(num_residual_blocks):
-        hidden = keras.layers.Add()(
-            [
-                MaskedResidualBlock(filters, name=f"residual_{i}")(hidden),
-                keras.layers.Conv2D(filters, 1, name=f"condition_{i + 1}")(condition),
-            ]
-        )
-    hidden = MaskedConv2D("B", filters, 1, activation="relu", name="mask_b_1x1")(hidden)
-    logits = keras.layers.Conv2D(1, 1, name="logits")(hidden)
-    return keras.Model([image, condition], logits, name="pixel_network")
-
-
-def _draw_pixels(
-    pixel_network: keras.Model,
-    conditions: list[np.ndarray],
-    image_shape: tuple[int, int, int],
-    receptive_rows: int,
-    seed: int | None,
-) -> np.ndarray:
-    """Binary images drawn one pixel at a time in raster order, one batch per conditioning map in ``conditions``.
-
-    Pixel (i, j) is drawn from its Bernoulli given the pixels already drawn; each pass is a compiled
-    ``predict_on_batch`` on the rows that can reach row i (``receptive_rows`` above it: convolutions with "same"
-    padding give the same value there). One NumPy generator seeded with ``seed`` draws every pixel.
-    """
-    rng = np.random.default_rng(seed)
-    h, w, _ = image_shape
-    out = []
-    for condition in conditions:
-        x = np.zeros((len(condition), h, w, 1), np.float32)
-        for i in range(h):
-            top = max(0, i - receptive_rows)  # rows above `top` cannot reach row i
-            for j in range(w):
-                logits = pixel_network.predict_on_batch([x[:, top : i + 1], condition[:, top : i + 1]])
-                logits = logits[:, i - top, j, 0]
-                p = 1.0 / (1.0 + np.exp(-np.asarray(ops.convert_to_numpy(logits), np.float64)))
-                x[:, i, j, 0] = (rng.uniform(size=len(condition)) < p).astype(np.float32)
-        out.append(x)
-    return np.concatenate(out) if out else np.zeros((0, h, w, 1), np.float32)
-
-
-def build_mnist_conditioner(latent_dim: int = 16, channels: int = 32, name: str = "conditioner") -> keras.Model:
-    """z → (28, 28, channels) feature map: Dense(7·7·32, relu) → Reshape → two stride-2 Conv2DTranspose (relu)
-    → Conv2D(channels, 1). The upsampling path of chapter 7's decoder, ending in features instead of logits.
-    """
-    latent_dim = check_integer("latent_dim", latent_dim)
-    channels = check_integer("channels", channels)
-    z = keras.Input((latent_dim,), name="z")
-    h = keras.layers.Dense(7 * 7 * 32, activation="relu")(z)
-    h = keras.layers.Reshape((7, 7, 32))(h)
-    h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)
-    h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)
-    return keras.Model(z, keras.layers.Conv2D(channels, 1, name="features")(h), name=name)
+        return self.decode(self.encode(x, batch_size)[0], seed=seed, batch_size=batch_size)
 
 
 def build_mnist_pixelcnn_vae(

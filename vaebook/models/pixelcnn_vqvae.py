@@ -14,7 +14,7 @@ encoder does: nothing in the objective rewards ignoring the code, which is why a
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
@@ -22,21 +22,21 @@ from keras import ops
 
 from vaebook import losses
 from vaebook._validation import check_integer
+from vaebook.layers.pixelcnn_decoder import PixelCNNDecoder
 from vaebook.layers.vector_quantizer import VectorQuantizer
-from vaebook.models.pixelcnn_vae import _check_pixel_arguments, _draw_pixels, _pixel_network
-from vaebook.models.vae import _check_model
-from vaebook.models.vqvae import _add_vq_loss, _code_indices, _mnist_vq_encoder
+from vaebook.models.base import BATCH_SIZE, PixelCNNDecoded, batched, check_model
+from vaebook.models.mnist_architectures import (
+    build_mnist_grid_conditioner,
+    build_mnist_quantizer,
+    build_mnist_vq_encoder,
+)
+from vaebook.models.vqvae import VQModel
 
 __all__ = ["PixelCNNVQVAE", "build_mnist_pixelcnn_vqvae"]
 
 
-def _static_shape(model: keras.Model, which: str) -> tuple:
-    tensors = model.inputs if which == "input" else model.outputs
-    return tuple(tensors[0].shape) if tensors else ()
-
-
 @keras.saving.register_keras_serializable(package="vaebook")
-class PixelCNNVQVAE(keras.Model):
+class PixelCNNVQVAE(PixelCNNDecoded, VQModel):
     """A VQ-VAE with an autoregressive decoder: encoder → vector quantizer → conditioner → PixelCNN over pixels.
 
     The loss of a batch of binary images (teacher-forced: one pass computes every pixel's conditional from the
@@ -76,6 +76,9 @@ class PixelCNNVQVAE(keras.Model):
     Chapter 10 (section "Remedies, measured") builds it with :func:`build_mnist_pixelcnn_vqvae`.
     """
 
+    submodels: ClassVar[tuple[str, ...]] = ("encoder", "quantizer", "conditioner")
+    config_keys: ClassVar[tuple[str, ...]] = ("filters", "num_residual_blocks", "first_kernel_size")
+
     def __init__(
         self,
         encoder: keras.Model,
@@ -86,15 +89,11 @@ class PixelCNNVQVAE(keras.Model):
         first_kernel_size: int = 7,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        _check_model("encoder", encoder)
-        _check_model("conditioner", conditioner)
+        check_model("encoder", encoder)
+        check_model("conditioner", conditioner)
         if not isinstance(quantizer, VectorQuantizer):
             raise ValueError(f"quantizer must be a vaebook.layers.VectorQuantizer; got {type(quantizer).__name__}.")
-        self.filters, self.num_residual_blocks, self.first_kernel_size = _check_pixel_arguments(
-            filters, num_residual_blocks, first_kernel_size
-        )
-        image_in, grid_out = _static_shape(encoder, "input"), _static_shape(encoder, "output")
+        image_in, grid_out = tuple(encoder.inputs[0].shape), tuple(encoder.outputs[0].shape)
         if len(image_in) != 4 or image_in[3] != 1 or None in image_in[1:]:
             raise ValueError(f"encoder must take images of shape (batch, H, W, 1); got input shape {image_in}.")
         if len(grid_out) != 4 or None in grid_out[1:] or grid_out[3] != quantizer.embedding_dim:
@@ -102,7 +101,7 @@ class PixelCNNVQVAE(keras.Model):
                 f"encoder must output a grid (batch, h, w, {quantizer.embedding_dim}) of the quantizer's "
                 f"embedding_dim; got output shape {grid_out}."
             )
-        cond_in, cond_out = _static_shape(conditioner, "input"), _static_shape(conditioner, "output")
+        cond_in, cond_out = tuple(conditioner.inputs[0].shape), tuple(conditioner.outputs[0].shape)
         if cond_in[1:] != grid_out[1:]:
             raise ValueError(f"conditioner must take the encoder's grid {grid_out[1:]}; got input shape {cond_in}.")
         if len(cond_out) != 4 or cond_out[1:3] != image_in[1:3] or cond_out[3] is None:
@@ -110,21 +109,14 @@ class PixelCNNVQVAE(keras.Model):
                 f"conditioner must map the grid to a feature map (batch, {image_in[1]}, {image_in[2]}, C), one "
                 f"feature vector per pixel; got output shape {cond_out}."
             )
+        super().__init__(**kwargs)
         self.encoder, self.quantizer, self.conditioner = encoder, quantizer, conditioner
         self.image_shape = (int(image_in[1]), int(image_in[2]), 1)
         self.grid_shape = (int(grid_out[1]), int(grid_out[2]))
         if not quantizer.built:
             quantizer.build(grid_out)
-        self.pixel_network = _pixel_network(
-            self.image_shape[1], int(cond_out[3]), self.filters, self.num_residual_blocks, self.first_kernel_size
-        )
-        self.trackers = {
-            name: keras.metrics.Mean(name=name)
-            for name in ("loss", "reconstruction", "vq_loss", "perplexity", "codes_used")
-        }
-
-    def build(self, input_shape=None):
-        """Nothing to create: encoder, conditioner and pixel network arrive built, the quantizer is built above."""
+        self.pixel_decoder = PixelCNNDecoder(filters, num_residual_blocks, first_kernel_size, name="pixel_decoder")
+        self.pixel_decoder.build([image_in, cond_out])
         self.built = True
 
     # ---- the model -----------------------------------------------------------------------------------------
@@ -138,20 +130,6 @@ class PixelCNNVQVAE(keras.Model):
         """KL(q(c|x) ‖ uniform prior) = P · log K nats, P = h·w grid positions: the same for every image."""
         return self.grid_shape[0] * self.grid_shape[1] * math.log(self.num_embeddings)
 
-    @property
-    def receptive_rows(self) -> int:
-        """How many rows above a pixel the decoder can see: (first_kernel_size − 1)/2 plus one per block."""
-        return self.first_kernel_size // 2 + self.num_residual_blocks
-
-    def pixel_logits(self, x, condition):
-        """Logits of p(x_i = 1 | x_<i, c) for every pixel at once, from images and the conditioning map."""
-        return self.pixel_network(
-            [
-                ops.cast(ops.convert_to_tensor(x), self.compute_dtype),
-                ops.cast(ops.convert_to_tensor(condition), self.compute_dtype),
-            ]
-        )
-
     def call(self, inputs, training=None):
         z_q = self.quantizer(self.encoder(inputs, training=training), training=training)
         return self.pixel_logits(inputs, self.conditioner(z_q, training=training))
@@ -159,59 +137,14 @@ class PixelCNNVQVAE(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = x if y is None else y
         reconstruction = ops.mean(losses.bernoulli_nll(target, y_pred))  # sum over pixels, mean over the batch
-        return _add_vq_loss(self, reconstruction, "reconstruction", training)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+        return self.add_vq_loss(reconstruction, training)
 
     # ---- evaluation -----------------------------------------------------------------------------------------
-    def _check_images(self, x: Any, where: str) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim != 4 or x.shape[1:] != self.image_shape:
-            raise ValueError(
-                f"{where}: images must have shape (N, {', '.join(map(str, self.image_shape))}); got {x.shape}."
-            )
-        return x
+    def _condition(self, codes):
+        """The conditioning feature map of integer code maps (batch, h, w)."""
+        return self.conditioner(self.quantizer.indices_to_vectors(codes), training=False)
 
-    def _check_codes(self, codes: Any) -> np.ndarray:
-        codes = np.asarray(codes)
-        if codes.ndim != 3 or codes.shape[1:] != self.grid_shape or not np.issubdtype(codes.dtype, np.integer):
-            raise ValueError(
-                f"codes must be an integer array of shape (N, {self.grid_shape[0]}, {self.grid_shape[1]}); "
-                f"got {codes.dtype} of shape {codes.shape}."
-            )
-        if codes.size and (codes.min() < 0 or codes.max() >= self.num_embeddings):
-            raise ValueError(
-                f"codes must lie in [0, {self.num_embeddings}); got values in [{codes.min()}, {codes.max()}]."
-            )
-        return codes.astype("int32")
-
-    def encode_indices(self, x: Any, batch_size: int = 256) -> np.ndarray:
-        """Code maps of images: ``argmin_k ‖z_e(x) − e_k‖²`` at every grid position.
-
-        Args:
-            x: images of shape (N, H, W, 1).
-            batch_size: images per forward pass.
-
-        Returns:
-            int32 array of shape (N, h, w).
-        """
-        x = self._check_images(x, "encode_indices")
-        batch_size = check_integer("batch_size", batch_size)
-        if not len(x):
-            return np.zeros((0, *self.grid_shape), "int32")
-        return _code_indices(self.encoder, self.quantizer, x, batch_size)
-
-    def _conditions(self, codes: np.ndarray, batch_size: int) -> list[np.ndarray]:
-        return [
-            ops.convert_to_numpy(
-                self.conditioner(self.quantizer.indices_to_vectors(codes[i : i + batch_size]), training=False)
-            )
-            for i in range(0, len(codes), batch_size)
-        ]
-
-    def log_likelihood(self, x: Any, codes: Any, batch_size: int = 256) -> np.ndarray:
+    def log_likelihood(self, x: Any, codes: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """log p(x_n | c_n) = Σ_i log p(x_{n,i} | x_{n,<i}, z_q(c_n)), exact (teacher-forced), in nats.
 
         Args:
@@ -222,23 +155,21 @@ class PixelCNNVQVAE(keras.Model):
         Returns:
             NumPy array of shape (N,).
         """
-        x, codes = self._check_images(x, "log_likelihood"), self._check_codes(codes)
+        x, codes = self.check_images(x, "log_likelihood"), self.check_codes(codes)
         if len(x) != len(codes):
             raise ValueError(f"log_likelihood needs one code map per image; got {len(x)} images and {len(codes)}.")
-        batch_size = check_integer("batch_size", batch_size)
-        out = [
-            -np.asarray(
-                ops.convert_to_numpy(losses.bernoulli_nll(x[i : i + len(c)], self.pixel_logits(x[i : i + len(c)], c)))
-            )
-            for i, c in zip(range(0, len(x), batch_size), self._conditions(codes, batch_size))
-        ]
-        return np.concatenate(out) if out else np.zeros((0,), np.float32)
+        return batched(
+            lambda xb, cb: -losses.bernoulli_nll(xb, self.pixel_logits(xb, self._condition(cb))),
+            x,
+            codes,
+            batch_size=batch_size,
+        )
 
-    def reconstruction_nll(self, x: Any, batch_size: int = 256) -> np.ndarray:
+    def reconstruction_nll(self, x: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """−log p(x_n | c(x_n)) with the image's own code map, in nats: NumPy array of shape (N,)."""
         return -self.log_likelihood(x, self.encode_indices(x, batch_size), batch_size)
 
-    def nll_bound(self, x: Any, code_log_prior: Any = None, batch_size: int = 256) -> np.ndarray:
+    def nll_bound(self, x: Any, code_log_prior: Any = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Upper bound on −log p(x): :meth:`reconstruction_nll` + (−log p(c(x))), in nats, shape (N,).
 
         With the point-mass posterior, −log p(x) = −log Σ_c p(c) p(x | c) ≤ −log p(c(x)) − log p(x | c(x)).
@@ -270,7 +201,7 @@ class PixelCNNVQVAE(keras.Model):
         rows, cols = np.indices(self.grid_shape)
         return reconstruction - log_prior[rows[None], cols[None], codes].sum(axis=(1, 2))
 
-    def decode_indices(self, codes: Any, seed: int | None = None, batch_size: int = 512) -> np.ndarray:
+    def decode_indices(self, codes: Any, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Binary images drawn from p(x | c), one pixel at a time in raster order (H·W network passes).
 
         Args:
@@ -281,44 +212,11 @@ class PixelCNNVQVAE(keras.Model):
         Returns:
             float32 array of shape (N, H, W, 1) with values 0 and 1.
         """
-        codes = self._check_codes(codes)
-        batch_size = check_integer("batch_size", batch_size)
-        return _draw_pixels(
-            self.pixel_network, self._conditions(codes, batch_size), self.image_shape, self.receptive_rows, seed
-        )
+        return self.draw_pixels(self._condition, self.check_codes(codes), seed, batch_size)
 
-    def reconstruct(self, x: Any, seed: int | None = 0) -> np.ndarray:
+    def reconstruct(self, x: Any, seed: int | None = 0, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """A binary image drawn from p(x | c(x)): what the model keeps of x (H·W passes)."""
-        return self.decode_indices(self.encode_indices(x), seed=seed)
-
-    # ---- saving ---------------------------------------------------------------------------------------------
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            encoder=keras.saving.serialize_keras_object(self.encoder),
-            quantizer=keras.saving.serialize_keras_object(self.quantizer),
-            conditioner=keras.saving.serialize_keras_object(self.conditioner),
-            filters=self.filters,
-            num_residual_blocks=self.num_residual_blocks,
-            first_kernel_size=self.first_kernel_size,
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "PixelCNNVQVAE":
-        config = dict(config)
-        for key in ("encoder", "quantizer", "conditioner"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
-
-
-def _mnist_grid_conditioner(latent_dim: int, channels: int) -> keras.Model:
-    """7×7×latent_dim → 28×28×channels: two stride-2 Conv2DTranspose(32, 3, ReLU) → Conv2D(channels, 1), the
-    upsampling path of :func:`vaebook.models.build_mnist_conditioner` without its Dense layer."""
-    grid = keras.Input((7, 7, latent_dim), name="z_q")
-    h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(grid)
-    h = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(h)
-    return keras.Model(grid, keras.layers.Conv2D(channels, 1, name="features")(h), name="conditioner")
+        return self.decode_indices(self.encode_indices(x, batch_size), seed=seed, batch_size=batch_size)
 
 
 def build_mnist_pixelcnn_vqvae(
@@ -368,20 +266,13 @@ def build_mnist_pixelcnn_vqvae(
     if len(tuple(encoder_filters)) != 2:
         raise ValueError(f"encoder_filters must be two channel counts; got {encoder_filters!r}.")
     f1, f2 = (check_integer("encoder_filters", f) for f in encoder_filters)
-    quantizer = VectorQuantizer(
-        num_embeddings,
-        latent_dim,
-        beta=beta,
-        ema_decay=ema_decay,
-        dead_code_threshold=dead_code_threshold,
-        usage_decay=usage_decay,
-        seed=seed,
-        name="vector_quantizer",
+    quantizer = build_mnist_quantizer(
+        latent_dim, num_embeddings, beta, ema_decay, dead_code_threshold, usage_decay, seed
     )
     return PixelCNNVQVAE(
-        _mnist_vq_encoder(latent_dim, (f1, f2)),
+        build_mnist_vq_encoder(latent_dim, (f1, f2)),
         quantizer,
-        _mnist_grid_conditioner(latent_dim, filters),
+        build_mnist_grid_conditioner(latent_dim, filters),
         filters=filters,
         num_residual_blocks=num_residual_blocks,
         first_kernel_size=first_kernel_size,

@@ -30,28 +30,28 @@ Used in: chapter 11, sections "A real table: breast-cancer biopsies" and "A tabl
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
 
-from vaebook._validation import check_integer
 from vaebook import losses
-from vaebook.layers.sampling import Sampling, clamp_log_var
+from vaebook._validation import check_integer
+from vaebook.layers.sampling import clamp_log_var
+from vaebook.models.base import BATCH_SIZE, LatentGaussianModel, batched, to_numpy
 
 __all__ = ["TabularVAE"]
 
 LOG_SIGMA_RANGE = (-5.0, 3.0)
-_LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-def _to_numpy(t: Any) -> np.ndarray:
-    return np.asarray(ops.convert_to_numpy(t))
+# Each weight initializer and the masking draws get their own seed, ``seed + offset``, so that their random streams
+# differ (the offsets of the first release, kept so that a seed gives the same model as before).
+SEED_OFFSETS = {"encoder_hidden": 0, "encoder_head": 50, "decoder_hidden": 100, "decoder_head": 150, "mask": 7}
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class TabularVAE(keras.Model):
+class TabularVAE(LatentGaussianModel):
     """A VAE for rows of numeric and categorical columns with missing entries (NaN), trained with ``fit(x)``.
 
     The loss (:meth:`compute_loss`) is the negative ELBO with one reparameterized sample per row: the negative
@@ -65,7 +65,7 @@ class TabularVAE(keras.Model):
             each >= 2. Empty for an all-numeric table.
         latent_dim: number of latent dimensions.
         hidden_units: widths of the encoder's hidden layers (the decoder uses them reversed), ReLU.
-        beta: weight β >= 0 of the KL term.
+        beta: weight β >= 0 of the KL term, a variable that :class:`vaebook.callbacks.KLAnnealing` anneals.
         mask_rate: probability in [0, 1) of hiding an observed entry from the encoder in training.
         seed: seed of the model's random draws (sampling and masking) and of the weight initializers.
 
@@ -82,6 +82,16 @@ class TabularVAE(keras.Model):
     categorical column"; chapter 11, section "IRIS in two dimensions".
     """
 
+    config_keys: ClassVar[tuple[str, ...]] = (
+        "num_numeric",
+        "categories",
+        "latent_dim",
+        "hidden_units",
+        "beta",
+        "mask_rate",
+        "seed",
+    )
+
     def __init__(
         self,
         num_numeric: int,
@@ -93,57 +103,52 @@ class TabularVAE(keras.Model):
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(beta=beta, seed=seed, **kwargs)
         self.num_numeric = check_integer("num_numeric", num_numeric, minimum=0)
         self.categories = [check_integer("each entry of categories", k, minimum=2) for k in categories]
         if self.num_numeric + len(self.categories) == 0:
             raise ValueError("a TabularVAE needs at least one column: num_numeric = 0 and no categories.")
         self.latent_dim = check_integer("latent_dim", latent_dim)
         self.hidden_units = [check_integer("each entry of hidden_units", u) for u in hidden_units]
-        if isinstance(beta, bool) or not float(beta) >= 0:
-            raise ValueError(f"beta must be a number >= 0; got {beta!r}.")
         if isinstance(mask_rate, bool) or not 0.0 <= float(mask_rate) < 1.0:
             raise ValueError(f"mask_rate must be in [0, 1); got {mask_rate!r}.")
-        self.beta = float(beta)
         self.mask_rate = float(mask_rate)
-        self.seed = seed
         self.num_columns = self.num_numeric + len(self.categories)
 
-        def init(offset: int):
-            return keras.initializers.GlorotUniform(seed=None if seed is None else seed + offset)
+        def init(part: str, i: int = 0):
+            return keras.initializers.GlorotUniform(seed=None if seed is None else seed + SEED_OFFSETS[part] + i)
 
         enc_in = 2 * self.num_numeric + sum(self.categories)
         self.encoder = keras.Sequential(
             [keras.Input((enc_in,))]
             + [
-                keras.layers.Dense(u, activation="relu", kernel_initializer=init(i))
+                keras.layers.Dense(u, activation="relu", kernel_initializer=init("encoder_hidden", i))
                 for i, u in enumerate(self.hidden_units)
             ]
-            + [keras.layers.Dense(2 * self.latent_dim, kernel_initializer=init(50))],
+            + [keras.layers.Dense(2 * self.latent_dim, kernel_initializer=init("encoder_head"))],
             name="encoder",
         )
         self.decoder = keras.Sequential(
             [keras.Input((self.latent_dim,))]
             + [
-                keras.layers.Dense(u, activation="relu", kernel_initializer=init(100 + i))
+                keras.layers.Dense(u, activation="relu", kernel_initializer=init("decoder_hidden", i))
                 for i, u in enumerate(reversed(self.hidden_units))
             ]
-            + [keras.layers.Dense(self.num_numeric + sum(self.categories), kernel_initializer=init(150))],
+            + [keras.layers.Dense(self.num_numeric + sum(self.categories), kernel_initializer=init("decoder_head"))],
             name="decoder",
         )
-        self.sampling = Sampling(seed=seed, name="sampling")
-        self.mask_seed = keras.random.SeedGenerator(None if seed is None else seed + 7)
+        self.mask_seed = keras.random.SeedGenerator(None if seed is None else seed + SEED_OFFSETS["mask"])
         self.log_sigma = self.add_weight(
             shape=(max(self.num_numeric, 1),), initializer="zeros", trainable=True, name="log_sigma"
         )
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.kl_tracker = keras.metrics.Mean(name="kl")
-        self.sampling.built = True
         self.built = True
 
-    def build(self, input_shape=None):
-        """Nothing to create: the encoder and decoder are built in ``__init__``."""
-        self.built = True
+    def load_own_variables(self, store):
+        """Files saved before β became a variable hold ``log_sigma`` alone; β then comes from the config."""
+        if len(store.keys()) == 1:
+            self.log_sigma.assign(store["0"])
+            return
+        super().load_own_variables(store)
 
     # ---- pieces -------------------------------------------------------------------------------------------
     def _split(self, x):
@@ -169,10 +174,11 @@ class TabularVAE(keras.Model):
             num_obs = num_obs * keep[:, : self.num_numeric]
             cat_obs = [o * keep[:, self.num_numeric + j] for j, o in enumerate(cat_obs)]
         parts = [num * num_obs, 1.0 - num_obs] if self.num_numeric else []
-        parts += [c * o[:, None] for c, o in zip(cats, cat_obs)]
+        parts += [c * o[:, None] for c, o in zip(cats, cat_obs, strict=True)]
         return ops.concatenate(parts, axis=-1)
 
-    def _encode_tensors(self, x, training=False):
+    def posterior(self, x, training=False):
+        """q's ``(mean, log_var)`` for a batch of rows with NaN for missing entries (the encoder's one output)."""
         num, num_obs, cats, cat_obs = self._split(x)
         h = self.encoder(self._encoder_input(num, num_obs, cats, cat_obs, training), training=training)
         return h[:, : self.latent_dim], clamp_log_var(h[:, self.latent_dim :])
@@ -194,10 +200,8 @@ class TabularVAE(keras.Model):
         num, num_obs, cats, cat_obs = self._split(x)
         total = ops.zeros_like(num_obs[:, 0]) if self.num_numeric else ops.zeros_like(cat_obs[0])
         if self.num_numeric:
-            log_sigma = ops.clip(self.log_sigma[: self.num_numeric], *LOG_SIGMA_RANGE)
-            per_entry = 0.5 * ops.square((num - numeric_mean) / ops.exp(log_sigma)) + log_sigma + 0.5 * _LOG_2PI
-            total = total + ops.sum(per_entry * num_obs, axis=-1)
-        for onehot, obs, lg in zip(cats, cat_obs, logits):
+            total = total + losses.gaussian_nll(num, numeric_mean, self._sigma()[None, :], observed=num_obs)
+        for onehot, obs, lg in zip(cats, cat_obs, logits, strict=True):
             per_row = -ops.sum(onehot * ops.log_softmax(lg, axis=-1), axis=-1)
             total = total + per_row * obs
         return total
@@ -223,51 +227,46 @@ class TabularVAE(keras.Model):
 
     # ---- Keras interface ----------------------------------------------------------------------------------
     def call(self, inputs, training=None):
-        mean, log_var = self._encode_tensors(inputs, training=bool(training))
+        mean, log_var = self.posterior(inputs, training=bool(training))
         z = self.sampling([mean, log_var])
         numeric_mean, logits = self._decode_tensors(z, training=training)
         return {"numeric_mean": numeric_mean, "categorical_logits": logits, "mean": mean, "log_var": log_var, "z": z}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Negative ELBO over the observed entries: per-row sums, mean over the batch (``y`` is ignored)."""
-        if sample_weight is not None:
-            raise ValueError("TabularVAE.compute_loss does not support sample_weight; got one.")
-        if y_pred is None:
-            y_pred = self(x, training=training)
-        reconstruction = ops.mean(self._nll(x, y_pred["numeric_mean"], y_pred["categorical_logits"]))
-        kl = ops.mean(losses.gaussian_kl(y_pred["mean"], y_pred["log_var"]))
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
-        return reconstruction + self.beta * kl
+        y_pred = self.forward_for_loss(x, y_pred, sample_weight, training)
+        nll = self._nll(x, y_pred["numeric_mean"], y_pred["categorical_logits"])
+        return self.negative_elbo(nll, y_pred["mean"], y_pred["log_var"])
 
     # ---- NumPy conveniences -------------------------------------------------------------------------------
-    def encode(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, x: Any, batch_size: int = BATCH_SIZE) -> tuple[np.ndarray, np.ndarray]:
         """Parameters of q(z|x) for rows with NaN for missing entries: ``(mean, log_var)``, shape (N, latent_dim)."""
-        x = self._check_rows(x)
-        mean, log_var = self._encode_tensors(x, training=False)
-        return _to_numpy(mean), _to_numpy(log_var)
+        return batched(self.posterior, self._check_rows(x), batch_size=batch_size)
 
-    def decode(self, z: Any) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Decoder outputs for codes z: numeric means (N, num_numeric) and category probabilities (one (N, K_j)
-        array per categorical column)."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"z must have shape (N, {self.latent_dim}); got {z.shape}.")
-        numeric_mean, logits = self._decode_tensors(z)
-        return _to_numpy(numeric_mean), [_to_numpy(ops.softmax(lg, axis=-1)) for lg in logits]
+    def decode(self, z: Any, seed: int | None = None, batch_size: int = BATCH_SIZE) -> tuple[np.ndarray, list]:
+        """The means of p(x|z): numeric means (N, num_numeric) and category probabilities (one (N, K_j) array per
+        categorical column). ``seed`` is unused (one decoder pass)."""
+        z = self.check_codes(z)
 
-    def log_likelihood(self, x: Any, z: Any) -> np.ndarray:
+        def means(zb):
+            numeric_mean, logits = self._decode_tensors(zb)
+            return (numeric_mean, *(ops.softmax(lg, axis=-1) for lg in logits))
+
+        numeric_mean, *probs = batched(means, z, batch_size=batch_size)
+        return numeric_mean, list(probs)
+
+    def log_likelihood(self, x: Any, z: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
         """log p(x_obs | z) of each row, summed over its observed entries, in nats: shape (N,)."""
         x = self._check_rows(x)
-        z = np.asarray(z, dtype=np.float32)
+        z = self.check_codes(z)
         if len(x) != len(z):
             raise ValueError(f"log_likelihood needs one z per row; got {len(x)} rows and {len(z)} z.")
-        numeric_mean, logits = self._decode_tensors(z)
-        return -_to_numpy(self._nll(x, numeric_mean, logits)).astype(np.float64)
+        nll = batched(lambda xb, zb: self._nll(xb, *self._decode_tensors(zb)), x, z, batch_size=batch_size)
+        return -nll.astype(np.float64)
 
     def sigma(self) -> np.ndarray:
         """The learned standard deviation of each numeric column's Gaussian likelihood, shape (num_numeric,)."""
-        return _to_numpy(self._sigma())
+        return to_numpy(self._sigma())
 
     def impute(self, x: Any) -> np.ndarray:
         """Fill the NaN entries of ``x``: decode the posterior mean of q(z | observed entries); numeric columns get
@@ -284,16 +283,3 @@ class TabularVAE(keras.Model):
         missing = np.isnan(x)
         filled[missing] = guess[missing]
         return filled
-
-    def get_config(self) -> dict:
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "num_numeric": self.num_numeric,
-            "categories": list(self.categories),
-            "latent_dim": self.latent_dim,
-            "hidden_units": list(self.hidden_units),
-            "beta": self.beta,
-            "mask_rate": self.mask_rate,
-            "seed": self.seed,
-        }

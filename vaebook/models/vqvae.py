@@ -15,46 +15,94 @@ are then 784 times smaller, which Adam's step does not see.)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 from keras import ops
 
-from vaebook.layers.vector_quantizer import VectorQuantizer, per_example_sum
+from vaebook import losses
+from vaebook.layers.vector_quantizer import VectorQuantizer
+from vaebook.models.base import BATCH_SIZE, GenerativeModel, batched
+from vaebook.models.mnist_architectures import (
+    MNIST_IMAGE_SHAPE,
+    build_mnist_quantizer,
+    build_mnist_vq_decoder,
+    build_mnist_vq_encoder,
+)
 
-__all__ = ["VQVAE", "build_mnist_vqvae"]
-
-
-def _add_vq_loss(model: keras.Model, reconstruction, reconstruction_name: str, training: bool):
-    """reconstruction + the quantizer's VQ terms (``model.losses``); updates ``model.trackers`` (loss, the named
-    reconstruction, vq_loss, and in training the batch's perplexity and codes used). Shared by the VQ models."""
-    vq_loss = sum(model.losses) if model.losses else ops.zeros(())
-    loss = reconstruction + vq_loss
-    for name, value in (("loss", loss), (reconstruction_name, reconstruction), ("vq_loss", vq_loss)):
-        model.trackers[name].update_state(value)
-    if training:
-        model.trackers["perplexity"].update_state(model.quantizer.perplexity.value)
-        model.trackers["codes_used"].update_state(model.quantizer.codes_used.value)
-    return loss
+__all__ = ["VQModel", "VQVAE", "build_mnist_vqvae"]
 
 
-def _code_indices(encoder: keras.Model, quantizer: VectorQuantizer, x: Any, batch_size: int) -> np.ndarray:
-    """``argmin_k ‖z_e(x) − e_k‖²`` at every grid position, ``batch_size`` images per pass: int32 (N, h, w)."""
-    out = [
-        ops.convert_to_numpy(quantizer.get_code_indices(encoder(x[i : i + batch_size], training=False)))
-        for i in range(0, len(x), batch_size)
-    ]
-    return np.concatenate(out).astype("int32")
+class VQModel(GenerativeModel):
+    """What the VQ models share: an ``encoder`` to a grid of vectors, a ``quantizer``, code maps in and out.
+
+    ``fit`` reports ``loss`` (Keras's), ``reconstruction``, ``vq_loss`` (the quantizer's terms) and the training
+    batch's code ``perplexity`` and fraction of codes used ``codes_used``.
+    """
+
+    tracked: ClassVar[tuple[str, ...]] = ("reconstruction", "vq_loss", "perplexity", "codes_used")
+
+    @property
+    def num_embeddings(self) -> int:
+        """The codebook size K."""
+        return self.quantizer.num_embeddings
+
+    def add_vq_loss(self, reconstruction, training: bool):
+        """``reconstruction`` + the quantizer's VQ terms (the layers' losses); updates the trackers."""
+        vq_loss = sum(self.losses) if self.losses else ops.zeros(())  # Python's sum: ops.sum of a list fails in jit
+        self.track(reconstruction=reconstruction, vq_loss=vq_loss)
+        if training:
+            self.track(perplexity=self.quantizer.perplexity.value, codes_used=self.quantizer.codes_used.value)
+        return reconstruction + vq_loss
+
+    def check_images(self, x: Any, where: str) -> np.ndarray:
+        """``x`` as float32 images of the encoder's input shape, or a ``ValueError``."""
+        x = np.asarray(x, dtype=np.float32)
+        shape = tuple(self.encoder.inputs[0].shape[1:]) if getattr(self.encoder, "inputs", None) else None
+        if x.ndim < 2 or (shape is not None and x.shape[1:] != shape):
+            raise ValueError(f"{where}: images must have shape (N, {', '.join(map(str, shape or ()))}); got {x.shape}.")
+        return x
+
+    def check_codes(self, codes: Any) -> np.ndarray:
+        """``codes`` as int32 code maps (N, h, w) with values in [0, K), or a ``ValueError``."""
+        codes = np.asarray(codes)
+        grid = getattr(self, "grid_shape", None)
+        if codes.ndim != 3 or (grid and codes.shape[1:] != grid) or not np.issubdtype(codes.dtype, np.integer):
+            raise ValueError(
+                f"codes must be an integer array of shape (N, {', '.join(map(str, grid)) if grid else 'h, w'}); "
+                f"got {codes.dtype} of shape {codes.shape}."
+            )
+        if codes.size and (codes.min() < 0 or codes.max() >= self.num_embeddings):
+            raise ValueError(
+                f"codes must lie in [0, {self.num_embeddings}); got values in [{codes.min()}, {codes.max()}]."
+            )
+        return codes.astype("int32")
+
+    def encode_indices(self, x: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Code maps of images: ``argmin_k ‖z_e(x) − e_k‖²`` at every grid position.
+
+        Args:
+            x: images of the encoder's input shape, e.g. (N, 28, 28, 1).
+            batch_size: images per forward pass.
+
+        Returns:
+            int32 array of shape (N, h, w), the encoder's grid.
+        """
+        x = self.check_images(x, "encode_indices")
+        codes = batched(
+            lambda xb: self.quantizer.get_code_indices(self.encoder(xb, training=False)), x, batch_size=batch_size
+        )
+        return codes.astype("int32")
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class VQVAE(keras.Model):
+class VQVAE(VQModel):
     """A VQ-VAE: ``decoder(quantizer(encoder(x)))`` trained with reconstruction + VQ loss.
 
-    ``fit(x)`` needs no targets. Logs ``loss``, ``reconstruction_loss`` (squared error summed over pixels,
-    divided by ``data_variance``, mean over the batch), ``vq_loss`` (the quantizer's terms), and the training
-    batch's code ``perplexity`` and fraction of codes used ``codes_used``.
+    ``fit(x)`` needs no targets. Logs ``loss``, ``reconstruction`` (squared error summed over pixels, divided by
+    ``data_variance``, mean over the batch), ``vq_loss`` (the quantizer's terms), and the training batch's code
+    ``perplexity`` and fraction of codes used ``codes_used``.
 
     Args:
         encoder: model mapping images to ``(..., embedding_dim)`` vectors, e.g. ``(B, 7, 7, 16)``.
@@ -63,6 +111,9 @@ class VQVAE(keras.Model):
         data_variance: divisor of the squared error (the pixel variance of the training set makes the
             reconstruction term scale-free).
     """
+
+    submodels: ClassVar[tuple[str, ...]] = ("encoder", "decoder", "quantizer")
+    config_keys: ClassVar[tuple[str, ...]] = ("data_variance",)
 
     def __init__(
         self,
@@ -79,10 +130,6 @@ class VQVAE(keras.Model):
             raise ValueError(f"data_variance must be positive; got {data_variance!r}.")
         self.encoder, self.decoder, self.quantizer = encoder, decoder, quantizer
         self.data_variance = float(data_variance)
-        self.trackers = {
-            name: keras.metrics.Mean(name=name)
-            for name in ("loss", "reconstruction_loss", "vq_loss", "perplexity", "codes_used")
-        }
 
     def build(self, input_shape):
         latent_shape = self.encoder.compute_output_shape(input_shape)
@@ -98,59 +145,21 @@ class VQVAE(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         target = x if y is None else y
         squared = ops.square(ops.cast(target, y_pred.dtype) - y_pred)
-        reconstruction = per_example_sum(squared) / self.data_variance  # sum over pixels, mean over the batch
-        return _add_vq_loss(self, reconstruction, "reconstruction_loss", training)
+        reconstruction = losses.batch_mean_of_sums(squared) / self.data_variance  # sum over pixels, batch mean
+        return self.add_vq_loss(reconstruction, training)
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def encode_indices(self, x: Any, batch_size: int = 256) -> np.ndarray:
-        """Code-index maps of images: ``argmin_k ‖z_e(x) − e_k‖²`` at every grid position.
+    def decode_indices(self, codes: Any, seed: int | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Images from code-index maps: ``decoder(e[codes])``, the decoder's output as a NumPy array.
 
         Args:
-            x: images, e.g. ``(N, 28, 28, 1)``.
-            batch_size: images per forward pass.
-
-        Returns:
-            int32 array of shape ``(N, H, W)`` (the encoder's grid).
+            codes: integer array ``(N, h, w)`` with values in ``[0, K)``.
+            seed: unused (one decoder pass); the PixelCNN-decoder VQ-VAE draws its pixels with it.
+            batch_size: code maps per pass.
         """
-        return _code_indices(self.encoder, self.quantizer, x, batch_size)
-
-    def decode_indices(self, codes: Any) -> np.ndarray:
-        """Images from code-index maps: ``decoder(e[codes])``.
-
-        Args:
-            codes: integer array ``(N, H, W)`` with values in ``[0, K)``.
-
-        Returns:
-            The decoder's output as a NumPy array.
-        """
-        codes = np.asarray(codes)
-        if codes.size and (codes.min() < 0 or codes.max() >= self.quantizer.num_embeddings):
-            raise ValueError(
-                f"codes must lie in [0, {self.quantizer.num_embeddings}); got values in [{codes.min()}, {codes.max()}]."
-            )
-        return ops.convert_to_numpy(self.decoder(self.quantizer.indices_to_vectors(codes), training=False))
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "data_variance": self.data_variance,
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "quantizer": keras.saving.serialize_keras_object(self.quantizer),
-            }
+        codes = self.check_codes(codes)
+        return batched(
+            lambda cb: self.decoder(self.quantizer.indices_to_vectors(cb), training=False), codes, batch_size=batch_size
         )
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "VQVAE":
-        config = dict(config)
-        for key in ("encoder", "decoder", "quantizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def build_mnist_vqvae(
@@ -189,31 +198,11 @@ def build_mnist_vqvae(
 
     Used in: chapter 9, section "Codebook collapse, and two fixes".
     """
-    f1, f2 = filters
-    encoder = _mnist_vq_encoder(latent_dim, filters)
-    dec_in = keras.Input((7, 7, latent_dim))
-    h = keras.layers.Conv2DTranspose(f2, 3, strides=2, padding="same", activation="relu")(dec_in)
-    h = keras.layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu")(h)
-    decoder = keras.Model(dec_in, keras.layers.Conv2DTranspose(1, 3, padding="same")(h), name="decoder")
-    quantizer = VectorQuantizer(
-        num_embeddings,
-        latent_dim,
-        beta=beta,
-        ema_decay=ema_decay,
-        dead_code_threshold=dead_code_threshold,
-        usage_decay=usage_decay,
-        seed=seed,
-        name="vector_quantizer",
+    encoder = build_mnist_vq_encoder(latent_dim, filters)
+    decoder = build_mnist_vq_decoder(latent_dim, filters)
+    quantizer = build_mnist_quantizer(
+        latent_dim, num_embeddings, beta, ema_decay, dead_code_threshold, usage_decay, seed
     )
     model = VQVAE(encoder, decoder, quantizer, data_variance=data_variance, name="vqvae")
-    model.build((None, 28, 28, 1))
+    model.build((None, *MNIST_IMAGE_SHAPE))
     return model
-
-
-def _mnist_vq_encoder(latent_dim: int, filters: tuple[int, int] = (32, 64)) -> keras.Model:
-    """28×28×1 → 7×7×latent_dim: Conv2D(f1, 3, stride 2, ReLU) → Conv2D(f2, 3, stride 2, ReLU) → Conv2D(D, 1)."""
-    f1, f2 = filters
-    enc_in = keras.Input((28, 28, 1))
-    h = keras.layers.Conv2D(f1, 3, strides=2, padding="same", activation="relu")(enc_in)
-    h = keras.layers.Conv2D(f2, 3, strides=2, padding="same", activation="relu")(h)
-    return keras.Model(enc_in, keras.layers.Conv2D(latent_dim, 1, padding="same")(h), name="encoder")

@@ -11,7 +11,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from vaebook.linear_gaussian import _check
+from vaebook.linear_gaussian import check_linear_gaussian
 from vaebook.models.vae import VAE
 
 __all__ = ["build_linear_gaussian_vae"]
@@ -52,7 +52,7 @@ def build_linear_gaussian_vae(
     """
     if encoder_init not in ("optimal", "random"):
         raise ValueError(f"encoder_init must be 'optimal' or 'random'; got {encoder_init!r}.")
-    W, b, sigma = _check(W, b, sigma)
+    W, b, sigma = check_linear_gaussian(W, b, sigma)
     D, d = W.shape
     x = keras.Input((D,), name="x")
     mean_layer = keras.layers.Dense(d, name="mean")
