@@ -4,6 +4,7 @@
 #   make pdf         the book as one PDF in _build/pdf from book's execution cache (tools/pdf.py), and its test
 #   make test        set up .venv, run the full gate (tools/gate.py full): what .ci/run runs
 #   make test-fast   the fast tier (tools/gate.py fast): lint, structure, unit tests on TensorFlow, smoke notebooks
+#   RECORD=1 make test   also write records of the run (records/) and re-render status.md
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -46,10 +47,10 @@ preflight-%:
 	$(PYTHON) tools/gate.py $* --preflight
 
 test: preflight-full setup
-	$(PY) tools/gate.py full --jobs $(JOBS)
+	$(PY) tools/gate.py full --jobs $(JOBS) $(if $(RECORD),--record)
 
 test-fast: preflight-fast setup
-	$(PY) tools/gate.py fast --jobs $(JOBS)
+	$(PY) tools/gate.py fast --jobs $(JOBS) $(if $(RECORD),--record)
 
 lint: setup
 	$(PY) -m ruff check .
