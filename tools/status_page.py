@@ -170,6 +170,8 @@ def chapters_section(records: list[dict]) -> str:
     for p, b in columns:
         used = [r for (n, pp, bb), r in sorted(last.items()) if (pp, bb) == (p, b)]
         notes.append(f"- {p}, {BACKEND_NAMES.get(b, b)}: {provenance(used, skip=('profile', 'backend'))}.")
+    if not any(p == "full" for p, _ in columns):
+        notes.append("- full (one GPU): not run; no record of it yet.")
     return (
         "## Time per chapter\n\nEach chapter executed in a fresh kernel, every cell and hidden check; a status other "
         "than ok is shown beside the time.\n\n" + table(header, rows) + "\n\n" + "\n".join(notes) + "\n"
