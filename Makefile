@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup preflight-fast preflight-full book pdf test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
+.PHONY: setup preflight-fast preflight-full preflight-pdf book pdf test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
 
 # One environment, pinned to Google Colab's versions (colab-pins.txt as constraints) except PyTorch and JAX, which
 # requirements-backends.txt sets (README: "Colab's versions"). --no-compile: Python compiles what it imports.
@@ -38,8 +38,10 @@ book: setup
 	@echo "Open _build/html/index.html"
 
 # The book as one PDF (_build/pdf/vaebook.pdf, copied into a built site) from the execution cache, and its test.
-pdf:
-	$(PYTHON) tools/pdf.py --preflight && $(MAKE) -s setup
+preflight-pdf:
+	$(PYTHON) tools/pdf.py --preflight
+
+pdf: preflight-pdf setup
 	$(PY) tools/pdf.py --profile $(PROFILE) --jobs $(JOBS) $(if $(wildcard _build/html/index.html),--site _build/html) && $(PY) -m pytest tests/pdf -q
 
 # Before the set-up: a missing system tool (chromium, node) stops make test at once, not after twenty minutes.
