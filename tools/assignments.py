@@ -28,16 +28,12 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
-import csv
 import dataclasses
-import glob
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -307,20 +303,26 @@ def master_notebook(nb: dict, name: str) -> dict:
 
 
 def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
-    """Run `otter assign` on every chapter's master notebook; return one summary row per chapter."""
+    """Run `otter assign` on every chapter's master notebook; return one summary row per chapter.
+
+    ``out/public`` holds what a teacher hands out (the student notebooks and an index); ``out/private`` what must
+    stay with the teacher (autograders, reference notebooks, assignments.json, the master notebooks).
+    """
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    public, private = out / "public", out / "private"
+    public.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in chapters:
         nb = json.loads(path.read_text())
         name = path.stem
         exercises = parse_exercises(nb)
-        work = out / "_master" / name
+        work = private / "_master" / name
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         master = work / f"{name}.ipynb"
         master.write_text(json.dumps(master_notebook(nb, name), indent=1, ensure_ascii=False))
-        dist = out / name
+        dist = private / name
         shutil.rmtree(dist, ignore_errors=True)
         result = subprocess.run(
             [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master), str(dist)],
@@ -332,8 +334,8 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
             raise RuntimeError(f"otter assign failed for {path.name}:\n{result.stdout}\n{result.stderr}")
         student = dist / "student" / f"{name}.ipynb"
         _tidy_student(student)
-        (out / "student").mkdir(exist_ok=True)
-        shutil.copy(student, out / "student" / f"{name}.ipynb")
+        shutil.copy(student, public / f"{name}.ipynb")
+        shutil.rmtree(dist / "student")  # the public copy is the one to hand out
         graded = [ex for ex in exercises if ex.graded]
         rows.append(
             {
@@ -342,11 +344,25 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
                 "graded": len(graded),
                 "points": sum(ex.points for ex in graded),
                 "questions": {ex.question: ex.points for ex in graded},
+                "student": f"public/{name}.ipynb",
+                "reference": f"private/{name}/autograder/{name}.ipynb",
                 "autograder": str(next((dist / "autograder").glob("*.zip")).relative_to(out)),
+                "exercises_graded": [
+                    {
+                        "question": ex.question,
+                        "label": ex.label,
+                        "title": ex.title,
+                        "check": ex.check,
+                        "function": ex.function,
+                        "points": ex.points,
+                    }
+                    for ex in graded
+                ],
+                "written": [{"label": ex.label, "title": ex.title} for ex in exercises if not ex.graded],
             }
         )
-    (out / "assignments.json").write_text(json.dumps(rows, indent=1))
-    _write_index(out, rows, colab_base)
+    (private / "assignments.json").write_text(json.dumps(rows, indent=1))
+    _write_index(public, rows, colab_base)
     return rows
 
 
@@ -368,160 +384,10 @@ def _write_index(out: Path, rows: list[dict], colab_base: str) -> None:
         link = (
             f"[Open in Colab]({colab_base.rstrip('/')}/{row['chapter']}.ipynb)"
             if colab_base
-            else f"student/{row['chapter']}.ipynb"
+            else f"{row['chapter']}.ipynb"
         )
         lines.append(f"| {row['chapter']} | {row['exercises']} | {row['graded']} | {row['points']:g} | {link} |")
     (out / "README.md").write_text("\n".join(lines) + "\n")
-
-
-# --- grading -----------------------------------------------------------------------------------------------------
-
-CELL_LIMIT_SOURCE = """\
-# Added by the grader: a time limit on every cell of the submission (an endless loop at the top level of a cell).
-import signal as _vaebook_signal
-from IPython import get_ipython as _vaebook_ipython
-
-
-def _vaebook_cell_timeout(signum, frame):
-    raise TimeoutError("this cell ran longer than {limit} s and was stopped by the grader")
-
-
-def _vaebook_arm(info=None):
-    source = getattr(info, "raw_cell", "") or ""
-    if "otter" in source or ').check("' in source:  # otter's own cells (its tests have their own time limit)
-        return
-    _vaebook_signal.signal(_vaebook_signal.SIGALRM, _vaebook_cell_timeout)
-    _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, {limit})
-
-
-def _vaebook_disarm(*args):
-    _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, 0)
-
-
-_vaebook_ipython().events.register("pre_run_cell", _vaebook_arm)
-_vaebook_ipython().events.register("post_run_cell", _vaebook_disarm)
-"""
-
-
-def _assignment_of(nb: dict, path: Path, known: list[str]) -> str | None:
-    name = nb.get("metadata", {}).get("otter", {}).get("assignment_name")
-    if name in known:
-        return name
-    return next((k for k in known if path.stem.startswith(k) or k in path.stem), None)
-
-
-def grade_one(
-    submission: Path, autograder_zip: Path, cell_limit: float, timeout: float, env: dict | None = None
-) -> dict:
-    """Grade one notebook with `otter run`; {question: (score, max, message)} plus '_error' when grading failed."""
-    with tempfile.TemporaryDirectory(prefix="vaebook-grade-") as tmp:
-        nb = json.loads(submission.read_text())
-        nb["cells"].insert(
-            0,
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "metadata": {},
-                "outputs": [],
-                "source": CELL_LIMIT_SOURCE.format(limit=cell_limit),
-            },
-        )
-        for cell in nb["cells"]:
-            cell.pop("id", None)
-        nb["nbformat_minor"] = 4
-        copy_path = Path(tmp) / submission.name
-        copy_path.write_text(json.dumps(nb))
-        try:
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "otter",
-                    "run",
-                    "-a",
-                    str(autograder_zip),
-                    "-o",
-                    tmp,
-                    "--no-logo",
-                    str(copy_path),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            return {"_error": f"grading took longer than {timeout:g} s and was stopped"}
-        results_path = Path(tmp) / "results.json"
-        if not results_path.exists():
-            return {"_error": f"otter run produced no results:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"}
-        results = json.loads(results_path.read_text())
-    out = {}
-    for test in results.get("tests", []):
-        out[test["name"]] = (
-            float(test.get("score", 0)),
-            float(test.get("max_score", 0)),
-            test.get("output", "").strip(),
-        )
-    return out
-
-
-def grade(
-    submissions: Path,
-    assignments: Path,
-    out_csv: Path,
-    cell_limit: float = 300,
-    timeout: float = 3600,
-    profile: str = "smoke",
-    check_limit: float = 20,
-) -> list[dict]:
-    """Grade every notebook under ``submissions``; write a CSV (one row per student) and feedback files."""
-    submissions, assignments, out_csv = Path(submissions).resolve(), Path(assignments).resolve(), Path(out_csv)
-    index = {row["chapter"]: row for row in json.loads((assignments / "assignments.json").read_text())}
-    env = dict(os.environ, VAEBOOK_PROFILE=profile, VAEBOOK_CHECK_TIME_LIMIT=str(check_limit))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p)
-    rows, questions = [], {}
-    feedback_dir = out_csv.parent / (out_csv.stem + "-feedback")
-    feedback_dir.mkdir(parents=True, exist_ok=True)
-    for path in sorted(Path(p) for p in glob.glob(str(submissions / "**" / "*.ipynb"), recursive=True)):
-        nb = json.loads(path.read_text())
-        chapter = _assignment_of(nb, path, list(index))
-        student = path.relative_to(submissions).with_suffix("").as_posix().replace("/", "_")
-        if chapter is None:
-            rows.append(
-                {
-                    "student": student,
-                    "chapter": "",
-                    "total": 0,
-                    "max": 0,
-                    "error": "not a notebook of a known assignment",
-                }
-            )
-            continue
-        row_questions = index[chapter]["questions"]
-        for q in row_questions:
-            questions.setdefault(q, None)
-        result = grade_one(path, assignments / index[chapter]["autograder"], cell_limit, timeout, env)
-        row = {"student": student, "chapter": chapter}
-        lines = [f"{student}: {chapter}"]
-        for q, points in row_questions.items():
-            score, max_score, message = result.get(q, (0.0, points, "not graded"))
-            row[q] = score
-            lines.append(f"\n## {q}: {score:g} / {points:g}" + ("" if score == points else f"\n{message}"))
-        row["total"] = sum(row[q] for q in row_questions)
-        row["max"] = sum(row_questions.values())
-        row["error"] = result.get("_error", "")
-        if row["error"]:
-            lines.append("\n## error\n" + row["error"])
-        (feedback_dir / f"{student}.txt").write_text("\n".join(lines) + "\n")
-        rows.append(row)
-    fields = ["student", "chapter", *questions, "total", "max", "error"]
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    with out_csv.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return rows
 
 
 def table(chapters: list[Path]) -> str:
@@ -546,26 +412,56 @@ def main(argv: list[str] | None = None) -> int:
         help="URL of the folder that will hold the student notebooks, e.g. "
         "https://colab.research.google.com/github/ORG/REPO/blob/main/student",
     )
-    g = sub.add_parser("grade", help="a CSV of points per exercise and student")
-    g.add_argument("submissions", type=Path)
-    g.add_argument("--assignments", type=Path, default=DEFAULT_OUT)
-    g.add_argument("--out", type=Path, default=Path("grades.csv"))
+    g = sub.add_parser("grade", help="grade one assignment's submissions into one gradebook CSV")
+    g.add_argument("chapter", help="the assignment: a chapter's name or number, e.g. 04 or 04_probability_kl")
+    g.add_argument("submissions", type=Path, help="a folder of .ipynb files (subfolders too) or one file")
+    g.add_argument("--assignments", type=Path, default=DEFAULT_OUT, help="what `build` wrote")
+    g.add_argument("--out", type=Path, default=None, help="output folder (default: _build/grades/CHAPTER)")
+    g.add_argument("-j", "--jobs", type=int, default=None, help="notebooks graded at once (default: the CPU cores)")
+    g.add_argument("--roster", type=Path, default=None, help="CSV with student_id (and file) columns")
+    g.add_argument("--manual", type=Path, default=None, help="manual points of written exercises (export-written)")
     g.add_argument("--cell-limit", type=float, default=300, help="seconds any cell may run")
     g.add_argument("--check-limit", type=float, default=20, help="seconds one call of a student function may run")
-    g.add_argument("--timeout", type=float, default=3600, help="seconds the whole grading of one notebook may take")
+    g.add_argument("--timeout", type=float, default=1800, help="seconds the grading of one notebook may take")
     g.add_argument("--profile", default="smoke", help="VAEBOOK_PROFILE for the chapter code (default: smoke)")
+    w = sub.add_parser("export-written", help="pages of every student's answer to each written exercise")
+    w.add_argument("chapter")
+    w.add_argument("submissions", type=Path)
+    w.add_argument("--assignments", type=Path, default=DEFAULT_OUT)
+    w.add_argument("--out", type=Path, default=None, help="output folder (default: _build/grades/CHAPTER)")
+    w.add_argument("--roster", type=Path, default=None)
+    w.add_argument("--points", type=float, default=2, help="maximum points of each written exercise (MAX row)")
     sub.add_parser("table", help="print exercises, graded exercises and points per chapter")
     args = parser.parse_args(argv)
     if args.command == "build":
         rows = build(args.chapters or chapter_notebooks(), args.out, args.colab_base)
         for row in rows:
             print(f"{row['chapter']}: {row['exercises']} exercises, {row['graded']} graded, {row['points']:g} points")
-        print(f"Student notebooks in {args.out / 'student'}; autograders in {args.out}/<chapter>/autograder")
-    elif args.command == "grade":
-        rows = grade(
-            args.submissions, args.assignments, args.out, args.cell_limit, args.timeout, args.profile, args.check_limit
+        print(f"To hand out: {args.out / 'public'}; keep private: {args.out / 'private'} (autograders, references)")
+    elif args.command in ("grade", "export-written"):
+        sys.path.insert(0, str(ROOT / "tools"))
+        from grading.batch import grade_batch, load_assignment
+        from grading.written import export_written
+
+        chapter = load_assignment(args.assignments, args.chapter)["chapter"]
+        out = args.out or ROOT / "_build" / "grades" / chapter
+        if args.command == "export-written":
+            print(export_written(args.submissions, args.assignments, chapter, out, args.roster, args.points))
+            return 0
+        manual = args.manual or (out / "manual.csv" if (out / "manual.csv").exists() else None)
+        grade_batch(
+            args.submissions,
+            args.assignments,
+            chapter,
+            out,
+            jobs=args.jobs,
+            roster=args.roster,
+            cell_limit=args.cell_limit,
+            check_limit=args.check_limit,
+            timeout=args.timeout,
+            profile=args.profile,
+            manual=manual,
         )
-        print(f"{len(rows)} submissions graded: {args.out}")
     else:
         print(table(chapter_notebooks()))
     return 0
