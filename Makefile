@@ -6,7 +6,7 @@
 #   make test-notebooks  the notebooks under nbval in the smoke profile (.ci/run runs them on Colab's versions,
 #               on JAX and PyTorch; make test runs the same cells and checks in the quick profile)
 #   make assignments   student notebooks and otter autograders for every chapter, in _build/assignments
-#   make grade SUBMISSIONS=dir [OUT=grades.csv]   grade a folder of submitted notebooks into a CSV
+#   make grade CHAPTER=NN SUBMISSIONS=dir [ROSTER=csv] [JOBS=n]   grade one assignment into a gradebook CSV
 #   make test-colab     the unit tests and smoke notebooks in a second venv with Colab's versions (colab-pins.txt)
 #   make test-backends  the smoke notebooks on JAX and PyTorch (make test runs them on TensorFlow)
 SHELL := /bin/bash
@@ -37,7 +37,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup book test test-unit test-structure test-assignments test-notebooks test-book test-browser-after-book test-browser test-colab \
-	test-backends bench strip sync check clean assignments grade lint format
+	test-backends bench strip sync check clean assignments grade export-written lint format
 
 $(STAMP): requirements.txt requirements-backends.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -107,11 +107,20 @@ assignments: setup
 	$(PY) tools/assignments.py build --out _build/assignments
 
 SUBMISSIONS ?=
-OUT ?= grades.csv
+CHAPTER ?=
+# make grade CHAPTER=04 SUBMISSIONS=dir [ROSTER=roster.csv] [JOBS=n] [OUT=dir] [GRADE_OPTS="--cell-limit 600 ..."]
+# (teaching.md); JOBS given on the command line is passed as -j, else the grader uses every core.
+GRADE_ARGS = $(CHAPTER) $(SUBMISSIONS) --assignments _build/assignments $(if $(OUT),--out $(OUT)) \
+  $(if $(ROSTER),--roster $(ROSTER))
 grade: setup
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [OUT=grades.csv]"; exit 2; }
-	@test -f _build/assignments/assignments.json || $(MAKE) --no-print-directory assignments NO_SETUP=1
-	$(PY) tools/assignments.py grade $(SUBMISSIONS) --assignments _build/assignments --out $(OUT)
+	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=NN SUBMISSIONS=folder [ROSTER=roster.csv] [JOBS=n] [OUT=dir] [GRADE_OPTS=...]"; exit 2; }
+	@test -f _build/assignments/private/assignments.json || $(MAKE) --no-print-directory assignments NO_SETUP=1
+	$(PY) tools/assignments.py grade $(GRADE_ARGS) $(if $(filter command line environment,$(origin JOBS)),-j $(JOBS)) $(GRADE_OPTS)
+
+export-written: setup
+	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make export-written CHAPTER=NN SUBMISSIONS=folder [ROSTER=roster.csv] [OUT=dir]"; exit 2; }
+	@test -f _build/assignments/private/assignments.json || $(MAKE) --no-print-directory assignments NO_SETUP=1
+	$(PY) tools/assignments.py export-written $(GRADE_ARGS) $(GRADE_OPTS)
 
 test-notebooks: setup
 	@start=$$(date +%s); \

@@ -39,10 +39,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+from grading.aliases import check_call as _check_call  # noqa: E402
+from grading.archive import write_archive  # noqa: E402
 from notebooks import cell_source, toc_files  # noqa: E402
 
 DEFAULT_OUT = ROOT / "_build" / "assignments"
 BOOTSTRAP_FIRST_LINE = "# Set-up: in Colab, install vaebook"
+VAEBOOK_GIT = "git+https://github.com/vaebook/vaebook"
 HIDDEN_TAG = "remove-cell"
 EXERCISE_RE = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
@@ -90,21 +93,6 @@ def find_bootstrap(cells: list[dict]) -> int:
         ):
             return i
     raise ValueError("no bootstrap cell (id 'bootstrap' or first line '# Set-up: in Colab, install vaebook')")
-
-
-def _check_call(source: str) -> tuple[str, str] | None:
-    """(check name, function name) of the first `check_xxx(fn)` call in a code cell, or None."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name.startswith("check_"):
-                return name, node.args[0].id
-    return None
 
 
 def solution_texts(cells: list[dict]) -> dict[str, str]:
@@ -244,6 +232,9 @@ def master_notebook(nb: dict, name: str) -> dict:
         solutions_pdf: false
         template_pdf: false
         show_question_points: false
+        requirements: requirements.txt
+        overwrite_requirements: false
+        python_version: "{sys.version_info.major}.{sys.version_info.minor}"
         generate: true
         tests:
           ok_format: false
@@ -302,13 +293,38 @@ def master_notebook(nb: dict, name: str) -> dict:
     return master
 
 
-def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
+def default_pin() -> str:
+    """The commit the student notebooks and autograders install vaebook at: this checkout's HEAD."""
+    result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError("not a git checkout: pass --pin TAG_OR_COMMIT")
+    return result.stdout.strip()
+
+
+STACK = ("keras", "tensorflow", "numpy", "scipy", "matplotlib", "nbformat", "nbclient", "jupyter_client", "ipykernel")
+
+
+def requirements(pin: str) -> str:
+    """What grading needs, pinned: vaebook at ``pin`` and the versions of the stack this build ran with."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = [f"vaebook @ {VAEBOOK_GIT}@{pin}"]
+    for name in STACK:
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            lines.append(name)
+    return "\n".join(lines) + "\n"
+
+
+def build(chapters: list[Path], out: Path, colab_base: str = "", pin: str | None = None) -> list[dict]:
     """Run `otter assign` on every chapter's master notebook; return one summary row per chapter.
 
     ``out/public`` holds what a teacher hands out (the student notebooks and an index); ``out/private`` what must
     stay with the teacher (autograders, reference notebooks, assignments.json, the master notebooks).
     """
     out = Path(out).resolve()
+    pin = pin or default_pin()
     public, private = out / "public", out / "private"
     public.mkdir(parents=True, exist_ok=True)
     private.mkdir(parents=True, exist_ok=True)
@@ -322,6 +338,7 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
         work.mkdir(parents=True)
         master = work / f"{name}.ipynb"
         master.write_text(json.dumps(master_notebook(nb, name), indent=1, ensure_ascii=False))
+        (work / "requirements.txt").write_text(requirements(pin))
         dist = private / name
         shutil.rmtree(dist, ignore_errors=True)
         result = subprocess.run(
@@ -333,7 +350,7 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
         if result.returncode != 0:
             raise RuntimeError(f"otter assign failed for {path.name}:\n{result.stdout}\n{result.stderr}")
         student = dist / "student" / f"{name}.ipynb"
-        _tidy_student(student)
+        _tidy_student(student, pin)
         shutil.copy(student, public / f"{name}.ipynb")
         shutil.rmtree(dist / "student")  # the public copy is the one to hand out
         graded = [ex for ex in exercises if ex.graded]
@@ -361,15 +378,39 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
                 "written": [{"label": ex.label, "title": ex.title} for ex in exercises if not ex.graded],
             }
         )
+    for row in rows:
+        row["grader"] = str(write_archive(out, row, requirements(pin)).relative_to(out))
     (private / "assignments.json").write_text(json.dumps(rows, indent=1))
     _write_index(public, rows, colab_base)
     return rows
 
 
-def _tidy_student(path: Path) -> None:
-    """Strip what otter leaves in a student notebook that a student should not see (empty cells)."""
+STUDENT_RULES = """\
+**Three rules for graded exercises** (the grader runs your notebook again, on its own, and calls your functions
+with its own inputs; only what your functions return counts):
+
+1. **Answer in the answer cell**: replace the skeleton (`raise NotImplementedError`) in the cell that ends with
+   `print(check_...(...))`, or define the function again in a new cell right below it, before the next exercise.
+   Keep the function's name and arguments.
+2. **Write the function yourself**: a function that is, or only calls, the chapter's or `vaebook`'s own version
+   gets 0 points. Do not change `vaebook` or its checks; that changes nothing in grading.
+3. **Hand in a notebook that runs top to bottom**: *Runtime → Restart and run all*, then *File → Download →
+   .ipynb*; hand in that file as it is (any file name; the grader finds the chapter inside it).
+"""
+
+
+def _tidy_student(path: Path, pin: str) -> None:
+    """Strip what otter leaves in a student notebook that a student should not see (empty cells); state the rules."""
     nb = json.loads(path.read_text())
     nb["cells"] = [c for c in nb["cells"] if cell_source(c).strip()]
+    boot = nb["cells"][find_bootstrap(nb["cells"])]
+    source = cell_source(boot)
+    if f"{VAEBOOK_GIT}@main" in source:  # the version the checks were built from, not a moving branch
+        boot["source"] = source.replace(f"{VAEBOOK_GIT}@main", f"{VAEBOOK_GIT}@{pin}")
+    title = next((i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"), -1)
+    nb["cells"].insert(
+        title + 1, {"cell_type": "markdown", "metadata": {"tags": ["vaebook-rules"]}, "source": STUDENT_RULES}
+    )
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -412,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         help="URL of the folder that will hold the student notebooks, e.g. "
         "https://colab.research.google.com/github/ORG/REPO/blob/main/student",
     )
+    b.add_argument("--pin", default=None, help="tag or commit of vaebook to install (default: this checkout's HEAD)")
     g = sub.add_parser("grade", help="grade one assignment's submissions into one gradebook CSV")
     g.add_argument("chapter", help="the assignment: a chapter's name or number, e.g. 04 or 04_probability_kl")
     g.add_argument("submissions", type=Path, help="a folder of .ipynb files (subfolders too) or one file")
@@ -434,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("table", help="print exercises, graded exercises and points per chapter")
     args = parser.parse_args(argv)
     if args.command == "build":
-        rows = build(args.chapters or chapter_notebooks(), args.out, args.colab_base)
+        rows = build(args.chapters or chapter_notebooks(), args.out, args.colab_base, args.pin)
         for row in rows:
             print(f"{row['chapter']}: {row['exercises']} exercises, {row['graded']} graded, {row['points']:g} points")
         print(f"To hand out: {args.out / 'public'}; keep private: {args.out / 'private'} (autograders, references)")

@@ -191,3 +191,18 @@ class AliasFinder:
             if fname in self.chapter_defs and fname != name:
                 return f"`{name}` is the chapter's function `{fname}`, not one you wrote"
         return ""
+
+
+def check_call(source: str) -> tuple[str, str] | None:
+    """(check name, function name) of the first `check_xxx(fn)` call in a code cell, or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name.startswith("check_"):
+                return name, node.args[0].id
+    return None

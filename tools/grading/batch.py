@@ -47,6 +47,18 @@ STATUSES = {
 }
 
 
+def default_trusted_root() -> Path:
+    """Where the trusted vaebook is: the book's repository if this file is in it, else the installed package's."""
+    if (ROOT / "vaebook" / "exercises").is_dir():
+        return ROOT
+    import importlib.util
+
+    spec = importlib.util.find_spec("vaebook")
+    if spec is None or not spec.origin:
+        raise RuntimeError("vaebook is not installed: pip install -r requirements.txt")
+    return Path(spec.origin).resolve().parent.parent
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "submission"
 
@@ -122,7 +134,7 @@ def grade_batch(
     check_limit: float = 20,
     timeout: float = 1800,
     profile: str = "smoke",
-    trusted_root: Path = ROOT,
+    trusted_root: Path | None = None,
     manual: Path | None = None,
     log=print,
 ) -> list[dict]:
@@ -130,6 +142,7 @@ def grade_batch(
     from grading.worker import package_digest
 
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
+    trusted_root = Path(trusted_root or default_trusted_root())
     spec = load_assignment(assignments, chapter)
     chapter = spec["chapter"]
     row = spec["assignments"][chapter]
