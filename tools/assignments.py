@@ -1,10 +1,14 @@
-"""Course assignments from the chapters, built and graded with otter-grader (https://otter-grader.readthedocs.io).
+"""Course assignments from the chapters: built with otter-grader (https://otter-grader.readthedocs.io), graded by
+tools/grading (each notebook in its own kernel, the checks out of the student's reach).
 
-    python tools/assignments.py build [--out _build/assignments] [--colab-base URL] [chapter.ipynb ...]
-    python tools/assignments.py grade SUBMISSIONS [--assignments _build/assignments] [--out grades.csv]
+    python tools/assignments.py build [--out _build/assignments] [--colab-base URL] [--pin REF] [chapter.ipynb ...]
+    python tools/assignments.py grade CHAPTER SUBMISSIONS [-j N] [--roster CSV] [--out DIR] [--manual CSV] ...
+    python tools/assignments.py export-written CHAPTER SUBMISSIONS [--roster CSV] [--out DIR]
     python tools/assignments.py table                # exercises, graded exercises and points per chapter
 
-`make assignments` and `make grade SUBMISSIONS=dir` call the first two. Nothing is written by hand per chapter:
+Run it with the book's virtual environment (.venv/bin/python); `make assignments`, `make grade CHAPTER=NN
+SUBMISSIONS=dir` and `make export-written CHAPTER=NN SUBMISSIONS=dir` call it (teaching.md has the details).
+Nothing is written by hand per chapter:
 the exercises, which of them are graded, their points and their reference solutions are read from each chapter
 notebook listed in _toc.yml, by these rules (the teacher's page, teaching.md, states them for authors):
 

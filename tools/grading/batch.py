@@ -74,9 +74,9 @@ def submissions_of(folder: Path) -> list[Path]:
 
 
 def student_id(path: Path, folder: Path, roster: list[dict] | None) -> str:
-    """The student's ID: from the roster when a roster entry's `file` matches, else the subfolder or file name."""
+    """The student's ID: from the roster when a roster entry's `file` matches, else the file's folder or name."""
     rel = path.relative_to(folder) if Path(folder).is_dir() else Path(path.name)
-    guess = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+    guess = rel.parent.name if len(rel.parts) > 1 else rel.stem  # an LMS export: one folder per student
     if roster:
         for entry in roster:
             key = entry.get("file", "")
