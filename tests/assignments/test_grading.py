@@ -70,7 +70,11 @@ CHAPTER_HELPER = (
 def synthetic_chapter() -> dict:
     cells = [
         _cell("markdown", "# A synthetic chapter"),
-        _cell("code", "# Set-up: in Colab, install vaebook (a stand-in)\nimport numpy as np\nimport vaebook.exercises"),
+        _cell(
+            "code",
+            "# Set-up: in Colab, install vaebook (stand-in; Keras's NumPy backend: no TensorFlow import)\n"
+            "import os\n\nos.environ['KERAS_BACKEND'] = 'numpy'\nimport numpy as np\nimport vaebook.exercises",
+        ),
         _cell("code", CHAPTER_HELPER),
         _cell("markdown", "## Exercises"),
         _cell("markdown", "```{exercise} A written one\n:label: syn-written\n\nShow that KL is not negative.\n```"),
@@ -188,13 +192,15 @@ CASES = {
         [2, 0, 0],
         ["`nearest_code` is `nearest_reference`", "only calls `vaebook.losses.gaussian_kl`"],
     ),
+    # Answers in new cells below untouched skeletons (graded: the last definition before the next exercise); the
+    # second one loops in a bare `except:` that swallows the grader's interrupt, so the kernel is restarted.
     "answer_below_and_a_function_that_swallows_the_interrupt": (
+        {Q[2]: GOOD[Q[2]]},
         {
+            Q[0]: GOOD[Q[0]],
             Q[1]: "import time\n\n\ndef nearest_code(z, codebook):\n"
             + "\n".join("    " + x for x in SWALLOW_LOOP.split("\n")[2:]),
-            Q[2]: GOOD[Q[2]],
         },
-        {Q[0]: GOOD[Q[0]]},
         [2, 0, 2],
         ["did not finish within 1 s"],
     ),
@@ -237,7 +243,7 @@ def graded(tmp_path_factory):
         out,
         jobs=JOBS,
         roster=roster,
-        cell_limit=10,
+        cell_limit=20,
         check_limit=1,
         timeout=300,
         log=lines.append,
@@ -273,7 +279,7 @@ def test_each_case_gets_the_points_of_the_table(graded, name):
     assert (graded["out"] / "executed" / f"{batch._safe(row['student_id'])}.ipynb").exists()
 
 
-def test_the_tampered_files_were_the_kernels_own_copy():
+def test_the_tampered_files_were_the_kernels_own_copy(graded):
     source = (ROOT / "vaebook" / "exercises" / "ch09_vq.py").read_text()
     assert "lambda fn: True" not in source
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 
 GRACE_S = 5.0
 
@@ -74,7 +75,7 @@ class KernelSession:
             except Exception:
                 pass
             try:
-                self.client.km.shutdown_kernel(now=True)
+                run_sync(self.client.km.shutdown_kernel)(now=True)  # nbclient's manager is asynchronous
             except Exception:
                 pass
 
@@ -93,7 +94,7 @@ class KernelSession:
     def _recover(self) -> None:
         """After a timeout: interrupt; if the kernel does not answer within the grace period, restart it."""
         try:
-            self.client.km.interrupt_kernel()
+            run_sync(self.client.km.interrupt_kernel)()
         except Exception:
             pass
         if not self._answers(GRACE_S):
@@ -104,7 +105,7 @@ class KernelSession:
         old = self.client.timeout
         self.client.timeout = max(1, int(seconds))
         try:
-            self.client.execute_cell(probe, 0, store_history=False)
+            self._execute_aside(probe)
             return True
         except (CellTimeoutError, DeadKernelError):
             return False
@@ -115,10 +116,19 @@ class KernelSession:
 
     # --- running ---------------------------------------------------------------------------------------------------
 
+    def _execute_aside(self, cell) -> None:
+        """Run a cell that is not part of the notebook (nbclient stores an executed cell at its index: undo that)."""
+        kept = self.nb.cells[0]
+        try:
+            self.client.execute_cell(cell, 0, store_history=False)
+        finally:
+            self.nb.cells[0] = kept
+
     def run_cell(self, index: int) -> str:
         """Run notebook cell ``index``: 'ok', 'error' (it raised), 'timeout' (stopped) or 'dead' (kernel died)."""
         cell = self.nb.cells[index]
         self.client.timeout = max(1, int(round(self.cell_limit)))
+        self.started = time.monotonic()
         try:
             self.client.execute_cell(cell, index)
         except CellTimeoutError:
@@ -142,7 +152,7 @@ class KernelSession:
         self.client.timeout = max(1, int(round(timeout)))
         start = time.monotonic()
         try:
-            self.client.execute_cell(cell, 0, store_history=False)
+            self._execute_aside(cell)
         except CellTimeoutError:
             self._recover()
             return "timeout", []

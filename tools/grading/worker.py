@@ -183,6 +183,7 @@ def grade_notebook(job: dict) -> dict:
     env.update(
         PYTHONPATH=str(work / "site"),
         VAEBOOK_PROFILE=job.get("profile", "smoke"),
+        VAEBOOK_CHECK_TIME_LIMIT=f"{job['check_limit']:g}",  # the student's own self-checks: the same limit
         MPLBACKEND="Agg",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     )
