@@ -208,14 +208,21 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Build the synthetic chapter and chapter 6, grade one batch of every case; (out, rows, feedback, built)."""
-    tmp = tmp_path_factory.mktemp("grading")
+def built(tmp_path_factory):
+    """The synthetic chapter and chapter 6, built: (folder, {chapter: row of assignments.json})."""
+    tmp = tmp_path_factory.mktemp("built")
     (tmp / "chapters").mkdir()
     chapter = tmp / "chapters" / "syn.ipynb"
     chapter.write_text(json.dumps(synthetic_chapter()))
-    assignments = tmp / "assignments"
-    rows = {row["chapter"]: row for row in A.build([chapter, LIGHT_CHAPTER], assignments)}
+    rows = {row["chapter"]: row for row in A.build([chapter, LIGHT_CHAPTER], tmp / "assignments")}
+    return tmp / "assignments", rows
+
+
+@pytest.fixture(scope="module")
+def graded(built, tmp_path_factory):
+    """Grade one batch of every case; (out, rows, feedback, built)."""
+    tmp = tmp_path_factory.mktemp("grading")
+    assignments, rows = built
     student = json.loads((assignments / "public" / "syn.ipynb").read_text())
     reference = json.loads((assignments / rows["syn"]["reference"]).read_text())
     subs = tmp / "submissions"
@@ -416,7 +423,7 @@ def test_results_from_the_kernel_are_plain_data():
             decode(bad)
 
 
-def test_the_grader_archive_grades_outside_the_repository(graded, tmp_path):
+def test_the_grader_archive_grades_outside_the_repository(built, tmp_path):
     """The archive, unpacked outside the repository, grades with a venv whose vaebook is a wheel built from here.
 
     The venv sees the Keras stack of the environment running the tests (--system-site-packages): installing
@@ -426,8 +433,9 @@ def test_the_grader_archive_grades_outside_the_repository(graded, tmp_path):
     import venv
     import zipfile
 
-    built = graded["built"]["syn"]
-    with zipfile.ZipFile(graded["assignments"] / built["grader"]) as z:
+    assignments, rows = built
+    built = rows["syn"]
+    with zipfile.ZipFile(assignments / built["grader"]) as z:
         z.extractall(tmp_path / "grader")
     assert "vaebook @ git+" in (tmp_path / "grader" / "requirements.txt").read_text()
     venv.create(tmp_path / "venv", system_site_packages=True, with_pip=False)
@@ -451,11 +459,15 @@ def test_the_grader_archive_grades_outside_the_repository(graded, tmp_path):
         env=env,
     )
     where = subprocess.run(
-        [str(python), "-c", "import vaebook; print(vaebook.__file__)"], capture_output=True, text=True, env=env
+        [str(python), "-c", "import vaebook; print(vaebook.__file__)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,  # not the checkout, whose vaebook/ would come first
     )
     assert str(tmp_path / "venv") in where.stdout, where
     (tmp_path / "subs").mkdir()
-    shutil.copy(graded["assignments"] / built["reference"], tmp_path / "subs" / "reference.ipynb")
+    shutil.copy(assignments / built["reference"], tmp_path / "subs" / "reference.ipynb")
     run = subprocess.run(
         [str(python), "grade.py", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "-j", "1"],
         cwd=tmp_path / "grader",
