@@ -365,6 +365,7 @@ def build(chapters: list[Path], out: Path, colab_base: str = "", pin: str | None
                 "graded": len(graded),
                 "points": sum(ex.points for ex in graded),
                 "questions": {ex.question: ex.points for ex in graded},
+                "pin": pin,
                 "student": f"public/{name}.ipynb",
                 "reference": f"private/{name}/autograder/{name}.ipynb",
                 "autograder": str(next((dist / "autograder").glob("*.zip")).relative_to(out)),

@@ -121,7 +121,8 @@ def test_student_notebook_has_no_solutions_outputs_or_hidden_checks(built, path)
     code = [c for c in cells if c["cell_type"] == "code"]
     assert A.cell_source(code[0]).startswith(A.BOOTSTRAP_FIRST_LINE)  # self-checks run after the bootstrap cell
     # Students install the vaebook the checks were built from, not the moving main branch.
-    assert f"{A.VAEBOOK_GIT}@{A.default_pin()}" in A.cell_source(code[0]) and "@main" not in A.cell_source(code[0])
+    pin = rows[path.stem]["pin"]
+    assert f"{A.VAEBOOK_GIT}@{pin}" in A.cell_source(code[0]) and "@main" not in A.cell_source(code[0])
     assert "import otter" not in text  # nothing to install in Colab but vaebook
     assert "Three rules for graded exercises" in A.cell_source(cells[1])  # right below the title
     exercises = A.parse_exercises(_load(path))

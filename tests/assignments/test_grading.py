@@ -453,6 +453,18 @@ def test_the_grader_archive_grades_outside_the_repository(built, tmp_path):
         env=env,
     )
     (wheel,) = wheel_dir.glob("vaebook-*.whl")
+    # The stack (Keras, nbclient...) from the environment running the tests, after the venv's own packages.
+    import sysconfig
+
+    venv_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=tmp_path,
+    ).stdout.strip()
+    Path(venv_site, "zz_stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [*pip, "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
         check=True,
