@@ -5,6 +5,7 @@
 #   make test        set up .venv, run the full gate (tools/gate.py full): what .ci/run runs
 #   make test-fast   the fast tier (tools/gate.py fast): lint, structure, unit tests on TensorFlow, smoke notebooks
 #   RECORD=1 make test   also write records of the run (records/) and re-render status.md
+#   make assignments; make grade CHAPTER=NN SUBMISSIONS=dir [ROSTER=csv] [JOBS=n]   (teaching.md)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -19,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup preflight-fast preflight-full preflight-pdf book pdf test test-fast lint format notebooks assignments grade test-colab bench strip sync check clean
+.PHONY: setup preflight-fast preflight-full preflight-pdf book pdf test test-fast lint format notebooks assignments grade export-written test-colab bench strip sync check clean
 
 # One environment, pinned to Google Colab's versions (colab-pins.txt as constraints) except PyTorch and JAX, which
 # requirements-backends.txt sets (README: "Colab's versions"). --no-compile: Python compiles what it imports.
@@ -70,11 +71,22 @@ notebooks: setup
 	$(PY) tools/reader_notebooks.py build --out _build/notebooks
 
 SUBMISSIONS ?=
-OUT ?= grades.csv
-grade: setup
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [OUT=grades.csv]"; exit 2; }
-	@test -f _build/assignments/assignments.json || $(PY) tools/assignments.py build --out _build/assignments
-	$(PY) tools/assignments.py grade $(SUBMISSIONS) --assignments _build/assignments --out $(OUT)
+CHAPTER ?=
+# make grade CHAPTER=04 SUBMISSIONS=dir [ROSTER=roster.csv] [JOBS=n] [OUT=dir] [GRADE_OPTS="--cell-limit 600 ..."]
+# (teaching.md); JOBS given on the command line is passed as -j, else the grader uses every core.
+GRADE_ARGS = $(CHAPTER) $(SUBMISSIONS) --assignments _build/assignments $(if $(OUT),--out $(OUT)) \
+  $(if $(ROSTER),--roster $(ROSTER))
+ASSIGNMENTS := _build/assignments/private/assignments.json
+$(ASSIGNMENTS): | setup
+	$(PY) tools/assignments.py build --out _build/assignments
+
+grade: setup $(ASSIGNMENTS)
+	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade CHAPTER=NN SUBMISSIONS=folder [ROSTER=roster.csv] [JOBS=n] [OUT=dir] [GRADE_OPTS=...]"; exit 2; }
+	$(PY) tools/assignments.py grade $(GRADE_ARGS) $(if $(filter command line environment,$(origin JOBS)),-j $(JOBS)) $(GRADE_OPTS)
+
+export-written: setup $(ASSIGNMENTS)
+	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make export-written CHAPTER=NN SUBMISSIONS=folder [ROSTER=roster.csv] [OUT=dir]"; exit 2; }
+	$(PY) tools/assignments.py export-written $(GRADE_ARGS) $(GRADE_OPTS)
 
 # A release check, not in make test: Colab's exact stack (PyTorch's CUDA wheel included) in a second venv.
 test-colab:

@@ -1,10 +1,14 @@
-"""Course assignments from the chapters, built and graded with otter-grader (https://otter-grader.readthedocs.io).
+"""Course assignments from the chapters: built with otter-grader (https://otter-grader.readthedocs.io), graded by
+tools/grading (each notebook in its own kernel, the checks out of the student's reach).
 
-    python tools/assignments.py build [--out _build/assignments] [--colab-base URL] [chapter.ipynb ...]
-    python tools/assignments.py grade SUBMISSIONS [--assignments _build/assignments] [--out grades.csv]
+    python tools/assignments.py build [--out _build/assignments] [--colab-base URL] [--pin REF] [chapter.ipynb ...]
+    python tools/assignments.py grade CHAPTER SUBMISSIONS [-j N] [--roster CSV] [--out DIR] [--manual CSV] ...
+    python tools/assignments.py export-written CHAPTER SUBMISSIONS [--roster CSV] [--out DIR]
     python tools/assignments.py table                # exercises, graded exercises and points per chapter
 
-`make assignments` and `make grade SUBMISSIONS=dir` call the first two. Nothing is written by hand per chapter:
+Run it with the book's virtual environment (.venv/bin/python); `make assignments`, `make grade CHAPTER=NN
+SUBMISSIONS=dir` and `make export-written CHAPTER=NN SUBMISSIONS=dir` call it (teaching.md has the details).
+Nothing is written by hand per chapter:
 the exercises, which of them are graded, their points and their reference solutions are read from each chapter
 notebook listed in _toc.yml, by these rules (the teacher's page, teaching.md, states them for authors):
 
@@ -28,25 +32,24 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
-import csv
 import dataclasses
-import glob
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+from grading.aliases import check_call as _check_call  # noqa: E402
+from grading.archive import write_archive  # noqa: E402
 from notebooks import cell_source, toc_files  # noqa: E402
 
 DEFAULT_OUT = ROOT / "_build" / "assignments"
 BOOTSTRAP_FIRST_LINE = "# Set-up: in Colab, install vaebook"
+VAEBOOK_GIT = "git+https://github.com/vaebook/vaebook"
 HIDDEN_TAG = "remove-cell"
 EXERCISE_RE = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
@@ -94,21 +97,6 @@ def find_bootstrap(cells: list[dict]) -> int:
         ):
             return i
     raise ValueError("no bootstrap cell (id 'bootstrap' or first line '# Set-up: in Colab, install vaebook')")
-
-
-def _check_call(source: str) -> tuple[str, str] | None:
-    """(check name, function name) of the first `check_xxx(fn)` call in a code cell, or None."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name.startswith("check_"):
-                return name, node.args[0].id
-    return None
 
 
 def solution_texts(cells: list[dict]) -> dict[str, str]:
@@ -248,6 +236,9 @@ def master_notebook(nb: dict, name: str) -> dict:
         solutions_pdf: false
         template_pdf: false
         show_question_points: false
+        requirements: requirements.txt
+        overwrite_requirements: false
+        python_version: "{sys.version_info.major}.{sys.version_info.minor}"
         generate: true
         tests:
           ok_format: false
@@ -306,21 +297,53 @@ def master_notebook(nb: dict, name: str) -> dict:
     return master
 
 
-def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
-    """Run `otter assign` on every chapter's master notebook; return one summary row per chapter."""
+def default_pin() -> str:
+    """The commit the student notebooks and autograders install vaebook at: this checkout's HEAD."""
+    result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError("not a git checkout: pass --pin TAG_OR_COMMIT")
+    return result.stdout.strip()
+
+
+STACK = ("keras", "tensorflow", "numpy", "scipy", "matplotlib", "nbformat", "nbclient", "jupyter_client", "ipykernel")
+
+
+def requirements(pin: str) -> str:
+    """What grading needs, pinned: vaebook at ``pin`` and the versions of the stack this build ran with."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = [f"vaebook @ {VAEBOOK_GIT}@{pin}"]
+    for name in STACK:
+        try:
+            lines.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            lines.append(name)
+    return "\n".join(lines) + "\n"
+
+
+def build(chapters: list[Path], out: Path, colab_base: str = "", pin: str | None = None) -> list[dict]:
+    """Run `otter assign` on every chapter's master notebook; return one summary row per chapter.
+
+    ``out/public`` holds what a teacher hands out (the student notebooks and an index); ``out/private`` what must
+    stay with the teacher (autograders, reference notebooks, assignments.json, the master notebooks).
+    """
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    pin = pin or default_pin()
+    public, private = out / "public", out / "private"
+    public.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in chapters:
         nb = json.loads(path.read_text())
         name = path.stem
         exercises = parse_exercises(nb)
-        work = out / "_master" / name
+        work = private / "_master" / name
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         master = work / f"{name}.ipynb"
         master.write_text(json.dumps(master_notebook(nb, name), indent=1, ensure_ascii=False))
-        dist = out / name
+        (work / "requirements.txt").write_text(requirements(pin))
+        dist = private / name
         shutil.rmtree(dist, ignore_errors=True)
         result = subprocess.run(
             [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master), str(dist)],
@@ -331,9 +354,9 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
         if result.returncode != 0:
             raise RuntimeError(f"otter assign failed for {path.name}:\n{result.stdout}\n{result.stderr}")
         student = dist / "student" / f"{name}.ipynb"
-        _tidy_student(student)
-        (out / "student").mkdir(exist_ok=True)
-        shutil.copy(student, out / "student" / f"{name}.ipynb")
+        _tidy_student(student, pin)
+        shutil.copy(student, public / f"{name}.ipynb")
+        shutil.rmtree(dist / "student")  # the public copy is the one to hand out
         graded = [ex for ex in exercises if ex.graded]
         rows.append(
             {
@@ -342,18 +365,57 @@ def build(chapters: list[Path], out: Path, colab_base: str = "") -> list[dict]:
                 "graded": len(graded),
                 "points": sum(ex.points for ex in graded),
                 "questions": {ex.question: ex.points for ex in graded},
+                "pin": pin,
+                "student": f"public/{name}.ipynb",
+                "reference": f"private/{name}/autograder/{name}.ipynb",
                 "autograder": str(next((dist / "autograder").glob("*.zip")).relative_to(out)),
+                "exercises_graded": [
+                    {
+                        "question": ex.question,
+                        "label": ex.label,
+                        "title": ex.title,
+                        "check": ex.check,
+                        "function": ex.function,
+                        "points": ex.points,
+                    }
+                    for ex in graded
+                ],
+                "written": [{"label": ex.label, "title": ex.title} for ex in exercises if not ex.graded],
             }
         )
-    (out / "assignments.json").write_text(json.dumps(rows, indent=1))
-    _write_index(out, rows, colab_base)
+    for row in rows:
+        row["grader"] = str(write_archive(out, row, requirements(pin)).relative_to(out))
+    (private / "assignments.json").write_text(json.dumps(rows, indent=1))
+    _write_index(public, rows, colab_base)
     return rows
 
 
-def _tidy_student(path: Path) -> None:
-    """Strip what otter leaves in a student notebook that a student should not see (empty cells)."""
+STUDENT_RULES = """\
+**Three rules for graded exercises** (the grader runs your notebook again, on its own, and calls your functions
+with its own inputs; only what your functions return counts):
+
+1. **Answer in the answer cell**: replace the skeleton (`raise NotImplementedError`) in the cell that ends with
+   `print(check_...(...))`, or define the function again in a new cell right below it, before the next exercise.
+   Keep the function's name and arguments.
+2. **Write the function yourself**: a function that is, or only calls, the chapter's or `vaebook`'s own version
+   gets 0 points. Do not change `vaebook` or its checks; that changes nothing in grading.
+3. **Hand in a notebook that runs top to bottom**: *Runtime → Restart and run all*, then *File → Download →
+   .ipynb*; hand in that file as it is (any file name; the grader finds the chapter inside it).
+"""
+
+
+def _tidy_student(path: Path, pin: str) -> None:
+    """Strip what otter leaves in a student notebook that a student should not see (empty cells); state the rules."""
     nb = json.loads(path.read_text())
     nb["cells"] = [c for c in nb["cells"] if cell_source(c).strip()]
+    boot = nb["cells"][find_bootstrap(nb["cells"])]
+    source = cell_source(boot)
+    if f"{VAEBOOK_GIT}@main" in source:  # the version the checks were built from, not a moving branch
+        boot["source"] = source.replace(f"{VAEBOOK_GIT}@main", f"{VAEBOOK_GIT}@{pin}")
+    title = next((i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"), -1)
+    nb["cells"].insert(
+        title + 1, {"cell_type": "markdown", "metadata": {"tags": ["vaebook-rules"]}, "source": STUDENT_RULES}
+    )
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -368,160 +430,10 @@ def _write_index(out: Path, rows: list[dict], colab_base: str) -> None:
         link = (
             f"[Open in Colab]({colab_base.rstrip('/')}/{row['chapter']}.ipynb)"
             if colab_base
-            else f"student/{row['chapter']}.ipynb"
+            else f"{row['chapter']}.ipynb"
         )
         lines.append(f"| {row['chapter']} | {row['exercises']} | {row['graded']} | {row['points']:g} | {link} |")
     (out / "README.md").write_text("\n".join(lines) + "\n")
-
-
-# --- grading -----------------------------------------------------------------------------------------------------
-
-CELL_LIMIT_SOURCE = """\
-# Added by the grader: a time limit on every cell of the submission (an endless loop at the top level of a cell).
-import signal as _vaebook_signal
-from IPython import get_ipython as _vaebook_ipython
-
-
-def _vaebook_cell_timeout(signum, frame):
-    raise TimeoutError("this cell ran longer than {limit} s and was stopped by the grader")
-
-
-def _vaebook_arm(info=None):
-    source = getattr(info, "raw_cell", "") or ""
-    if "otter" in source or ').check("' in source:  # otter's own cells (its tests have their own time limit)
-        return
-    _vaebook_signal.signal(_vaebook_signal.SIGALRM, _vaebook_cell_timeout)
-    _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, {limit})
-
-
-def _vaebook_disarm(*args):
-    _vaebook_signal.setitimer(_vaebook_signal.ITIMER_REAL, 0)
-
-
-_vaebook_ipython().events.register("pre_run_cell", _vaebook_arm)
-_vaebook_ipython().events.register("post_run_cell", _vaebook_disarm)
-"""
-
-
-def _assignment_of(nb: dict, path: Path, known: list[str]) -> str | None:
-    name = nb.get("metadata", {}).get("otter", {}).get("assignment_name")
-    if name in known:
-        return name
-    return next((k for k in known if path.stem.startswith(k) or k in path.stem), None)
-
-
-def grade_one(
-    submission: Path, autograder_zip: Path, cell_limit: float, timeout: float, env: dict | None = None
-) -> dict:
-    """Grade one notebook with `otter run`; {question: (score, max, message)} plus '_error' when grading failed."""
-    with tempfile.TemporaryDirectory(prefix="vaebook-grade-") as tmp:
-        nb = json.loads(submission.read_text())
-        nb["cells"].insert(
-            0,
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "metadata": {},
-                "outputs": [],
-                "source": CELL_LIMIT_SOURCE.format(limit=cell_limit),
-            },
-        )
-        for cell in nb["cells"]:
-            cell.pop("id", None)
-        nb["nbformat_minor"] = 4
-        copy_path = Path(tmp) / submission.name
-        copy_path.write_text(json.dumps(nb))
-        try:
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "otter",
-                    "run",
-                    "-a",
-                    str(autograder_zip),
-                    "-o",
-                    tmp,
-                    "--no-logo",
-                    str(copy_path),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            return {"_error": f"grading took longer than {timeout:g} s and was stopped"}
-        results_path = Path(tmp) / "results.json"
-        if not results_path.exists():
-            return {"_error": f"otter run produced no results:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"}
-        results = json.loads(results_path.read_text())
-    out = {}
-    for test in results.get("tests", []):
-        out[test["name"]] = (
-            float(test.get("score", 0)),
-            float(test.get("max_score", 0)),
-            test.get("output", "").strip(),
-        )
-    return out
-
-
-def grade(
-    submissions: Path,
-    assignments: Path,
-    out_csv: Path,
-    cell_limit: float = 300,
-    timeout: float = 3600,
-    profile: str = "smoke",
-    check_limit: float = 20,
-) -> list[dict]:
-    """Grade every notebook under ``submissions``; write a CSV (one row per student) and feedback files."""
-    submissions, assignments, out_csv = Path(submissions).resolve(), Path(assignments).resolve(), Path(out_csv)
-    index = {row["chapter"]: row for row in json.loads((assignments / "assignments.json").read_text())}
-    env = dict(os.environ, VAEBOOK_PROFILE=profile, VAEBOOK_CHECK_TIME_LIMIT=str(check_limit))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p)
-    rows, questions = [], {}
-    feedback_dir = out_csv.parent / (out_csv.stem + "-feedback")
-    feedback_dir.mkdir(parents=True, exist_ok=True)
-    for path in sorted(Path(p) for p in glob.glob(str(submissions / "**" / "*.ipynb"), recursive=True)):
-        nb = json.loads(path.read_text())
-        chapter = _assignment_of(nb, path, list(index))
-        student = path.relative_to(submissions).with_suffix("").as_posix().replace("/", "_")
-        if chapter is None:
-            rows.append(
-                {
-                    "student": student,
-                    "chapter": "",
-                    "total": 0,
-                    "max": 0,
-                    "error": "not a notebook of a known assignment",
-                }
-            )
-            continue
-        row_questions = index[chapter]["questions"]
-        for q in row_questions:
-            questions.setdefault(q, None)
-        result = grade_one(path, assignments / index[chapter]["autograder"], cell_limit, timeout, env)
-        row = {"student": student, "chapter": chapter}
-        lines = [f"{student}: {chapter}"]
-        for q, points in row_questions.items():
-            score, max_score, message = result.get(q, (0.0, points, "not graded"))
-            row[q] = score
-            lines.append(f"\n## {q}: {score:g} / {points:g}" + ("" if score == points else f"\n{message}"))
-        row["total"] = sum(row[q] for q in row_questions)
-        row["max"] = sum(row_questions.values())
-        row["error"] = result.get("_error", "")
-        if row["error"]:
-            lines.append("\n## error\n" + row["error"])
-        (feedback_dir / f"{student}.txt").write_text("\n".join(lines) + "\n")
-        rows.append(row)
-    fields = ["student", "chapter", *questions, "total", "max", "error"]
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    with out_csv.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    return rows
 
 
 def table(chapters: list[Path]) -> str:
@@ -546,26 +458,57 @@ def main(argv: list[str] | None = None) -> int:
         help="URL of the folder that will hold the student notebooks, e.g. "
         "https://colab.research.google.com/github/ORG/REPO/blob/main/student",
     )
-    g = sub.add_parser("grade", help="a CSV of points per exercise and student")
-    g.add_argument("submissions", type=Path)
-    g.add_argument("--assignments", type=Path, default=DEFAULT_OUT)
-    g.add_argument("--out", type=Path, default=Path("grades.csv"))
+    b.add_argument("--pin", default=None, help="tag or commit of vaebook to install (default: this checkout's HEAD)")
+    g = sub.add_parser("grade", help="grade one assignment's submissions into one gradebook CSV")
+    g.add_argument("chapter", help="the assignment: a chapter's name or number, e.g. 04 or 04_probability_kl")
+    g.add_argument("submissions", type=Path, help="a folder of .ipynb files (subfolders too) or one file")
+    g.add_argument("--assignments", type=Path, default=DEFAULT_OUT, help="what `build` wrote")
+    g.add_argument("--out", type=Path, default=None, help="output folder (default: _build/grades/CHAPTER)")
+    g.add_argument("-j", "--jobs", type=int, default=None, help="notebooks graded at once (default: the CPU cores)")
+    g.add_argument("--roster", type=Path, default=None, help="CSV with student_id (and file) columns")
+    g.add_argument("--manual", type=Path, default=None, help="manual points of written exercises (export-written)")
     g.add_argument("--cell-limit", type=float, default=300, help="seconds any cell may run")
     g.add_argument("--check-limit", type=float, default=20, help="seconds one call of a student function may run")
-    g.add_argument("--timeout", type=float, default=3600, help="seconds the whole grading of one notebook may take")
+    g.add_argument("--timeout", type=float, default=1800, help="seconds the grading of one notebook may take")
     g.add_argument("--profile", default="smoke", help="VAEBOOK_PROFILE for the chapter code (default: smoke)")
+    w = sub.add_parser("export-written", help="pages of every student's answer to each written exercise")
+    w.add_argument("chapter")
+    w.add_argument("submissions", type=Path)
+    w.add_argument("--assignments", type=Path, default=DEFAULT_OUT)
+    w.add_argument("--out", type=Path, default=None, help="output folder (default: _build/grades/CHAPTER)")
+    w.add_argument("--roster", type=Path, default=None)
+    w.add_argument("--points", type=float, default=2, help="maximum points of each written exercise (MAX row)")
     sub.add_parser("table", help="print exercises, graded exercises and points per chapter")
     args = parser.parse_args(argv)
     if args.command == "build":
-        rows = build(args.chapters or chapter_notebooks(), args.out, args.colab_base)
+        rows = build(args.chapters or chapter_notebooks(), args.out, args.colab_base, args.pin)
         for row in rows:
             print(f"{row['chapter']}: {row['exercises']} exercises, {row['graded']} graded, {row['points']:g} points")
-        print(f"Student notebooks in {args.out / 'student'}; autograders in {args.out}/<chapter>/autograder")
-    elif args.command == "grade":
-        rows = grade(
-            args.submissions, args.assignments, args.out, args.cell_limit, args.timeout, args.profile, args.check_limit
+        print(f"To hand out: {args.out / 'public'}; keep private: {args.out / 'private'} (autograders, references)")
+    elif args.command in ("grade", "export-written"):
+        sys.path.insert(0, str(ROOT / "tools"))
+        from grading.batch import grade_batch, load_assignment
+        from grading.written import export_written
+
+        chapter = load_assignment(args.assignments, args.chapter)["chapter"]
+        out = args.out or ROOT / "_build" / "grades" / chapter
+        if args.command == "export-written":
+            print(export_written(args.submissions, args.assignments, chapter, out, args.roster, args.points))
+            return 0
+        manual = args.manual or (out / "manual.csv" if (out / "manual.csv").exists() else None)
+        grade_batch(
+            args.submissions,
+            args.assignments,
+            chapter,
+            out,
+            jobs=args.jobs,
+            roster=args.roster,
+            cell_limit=args.cell_limit,
+            check_limit=args.check_limit,
+            timeout=args.timeout,
+            profile=args.profile,
+            manual=manual,
         )
-        print(f"{len(rows)} submissions graded: {args.out}")
     else:
         print(table(chapter_notebooks()))
     return 0

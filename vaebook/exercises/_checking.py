@@ -78,13 +78,18 @@ class Checker:
         try:
             with _deadline(limit):
                 out = fn(*args, **kwargs)
-        except _StudentTimeout:
+        except _StudentTimeout as err:
             self._timed_out = True
-            self.fail(f"your function did not finish within {limit:g} s: an endless loop? (later cases skipped)")
+            shown = err.args[0] if err.args else limit  # a grader that runs the function elsewhere names its limit
+            self.fail(f"your function did not finish within {shown:g} s: an endless loop? (later cases skipped)")
             return None
         except Exception as err:  # student code may fail in any way; explain, don't crash
-            where = traceback.extract_tb(err.__traceback__)[-1]
-            self.fail(f"your function raised {type(err).__name__}: {err} (line {where.lineno}: {where.line})")
+            # A grader that runs the function in another process says where it failed in `student_where`.
+            where = getattr(err, "student_where", None)
+            if where is None:
+                frame = traceback.extract_tb(err.__traceback__)[-1]
+                where = f"line {frame.lineno}: {frame.line}"
+            self.fail(f"your function raised {type(err).__name__}: {err} ({where})")
             return None
         if out is None:
             self.fail("your function returned None: is a `return` missing?")
