@@ -328,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true", help="write a record of the run (tools/records.py)")
     parser.add_argument("--preflight", action="store_true", help="only check (or install) the system tools")
     parser.add_argument(
-        "--only", metavar="PATTERN", help="run only the tasks whose names match (fnmatch), e.g. 'unit-*'"
+        "--only",
+        metavar="PATTERN",
+        help="run only the tasks whose names match (fnmatch patterns, comma-separated), e.g. 'unit-*,site'",
     )
     args = parser.parse_args(argv)
     if args.jobs < 1:
@@ -338,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     tasks = tier(args.tier, args.jobs)
     if args.only:
-        tasks = [t for t in tasks if fnmatch.fnmatch(t.name, args.only)]
+        patterns = [p.strip() for p in args.only.split(",") if p.strip()]
+        tasks = [t for t in tasks if any(fnmatch.fnmatch(t.name, p) for p in patterns)]
         if not tasks:
             parser.error(f"--only {args.only!r} matches no task of the {args.tier} tier (see --list)")
         names = {t.name for t in tasks}
