@@ -367,6 +367,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def group_parts(seconds: dict[str, float]) -> dict[str, float]:
+    """Task seconds with the notebook tasks summed per profile and backend ("nb-quick-default": all of them)."""
+    parts: dict[str, float] = {}
+    for name, value in seconds.items():
+        key = "-".join(name.split("-")[:3]) if name.startswith("nb-") else name
+        parts[key] = round(parts.get(key, 0.0) + value, 1)
+    return parts
+
+
 def _record(tier_name: str, done: dict, seconds: float, failed: list[str], jobs: int, load_start) -> None:
     """A ``command`` record of the tier, ``notebook`` records of what it executed; then status.md is re-rendered."""
     sys.path.insert(0, str(ROOT))
@@ -383,7 +392,7 @@ def _record(tier_name: str, done: dict, seconds: float, failed: list[str], jobs:
         {
             "seconds": round(seconds, 1),
             "status": "failed" if failed else "ok",
-            "parts": {name: round(s, 1) for name, (_, s, _) in done.items()},
+            "parts": group_parts({name: s for name, (_, s, _) in done.items()}),
         },
         jobs=jobs,
         load_start=load_start,
