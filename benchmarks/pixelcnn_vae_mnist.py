@@ -106,22 +106,19 @@ def main() -> None:
     print(f"\nNLL difference (chapter 7 VAE − PixelCNN decoder): {nll[names[0]] - nll[names[1]]:.2f} nats")
     if args.no_record:
         return
-    path = records.write_record(
-        "benchmark",
+    records.write_benchmark(
         "pixelcnn_vae_mnist",
         {
             "rows": rows,
             "NLL difference, chapter 7 VAE − PixelCNN decoder (nats)": round(nll[names[0]] - nll[names[1]], 2),
             "seconds": round(time.perf_counter() - run_start),
         },
+        args,
         backend=keras.backend.backend(),
-        args=records.command_line(args, skip=("no_record",)),
         n_train=len(x_train),
         n_test=len(xb_test),
         load_start=load_start,
-        load_end=records.load_average(),
     )
-    print(f"record: {path}")
 
 
 if __name__ == "__main__":

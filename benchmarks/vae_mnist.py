@@ -278,18 +278,15 @@ def main(argv=None) -> None:
         "NLL, keras.io − vaebook same architecture (nats)": round(float(ref["nll"] - same["nll"]), 2),
         "seconds": round(time.perf_counter() - run_start),
     }
-    path = records.write_record(
-        "benchmark",
+    records.write_benchmark(
         "vae_mnist",
         figures,
+        args,
         backend=keras.backend.backend(),
-        args=records.command_line(args, skip=("no_record",)),
         n_train=len(x_train),
         n_test=len(x_test),
         load_start=load_start,
-        load_end=records.load_average(),
     )
-    print(f"record: {path}")
 
 
 if __name__ == "__main__":

@@ -164,21 +164,18 @@ def main():
     if args.no_record:
         return
     digits = {"codes used": 3, "perplexity": 1, "test MSE": 5, "images/s": 0}
-    path = records.write_record(
-        "benchmark",
+    records.write_benchmark(
         "vqvae_mnist",
         {
             "rows": {name: {k: round(row[k], digits[k]) for k in keys} for name, row in results.items()},
             "seconds": round(time.perf_counter() - run_start),
         },
+        args,
         backend=keras.backend.backend(),
-        args=records.command_line(args, skip=("no_record",)),
         n_train=len(x_train),
         n_test=len(x_test),
         load_start=load_start,
-        load_end=records.load_average(),
     )
-    print(f"record: {path}")
 
 
 if __name__ == "__main__":

@@ -308,6 +308,21 @@ def write_record(
     raise RuntimeError(f"no free file name for {name!r} in {folder}")
 
 
+def write_benchmark(name: str, figures: dict, args, *, load_start=None, **context) -> Path:
+    """A benchmark script's record: its command line (less ``--no-record``), the load over the run, ``context``."""
+    path = write_record(
+        "benchmark",
+        name,
+        figures,
+        args=command_line(args, skip=("no_record",)),
+        load_start=load_start,
+        load_end=load_average(),
+        **context,
+    )
+    print(f"record: {path}")
+    return path
+
+
 def read_record(path) -> dict:
     """One record file, validated (its kind must match its folder). ValueError naming the file otherwise."""
     path = Path(path)

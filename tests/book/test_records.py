@@ -187,3 +187,15 @@ def test_nbval_times_writes_one_record_per_notebook(tmp_path):
     assert found["07_vae_mnist"]["figures"]["status"] == "FAILED: 1 of 1 cells"
     assert found["12_outlook"]["figures"]["seconds"] == 7
     assert found["05_elbo"]["context"]["backend"] == "jax" and found["05_elbo"]["context"]["profile"] == "smoke"
+
+
+def test_a_benchmark_record_carries_its_command_line_without_no_record(tmp_path, monkeypatch, capsys):
+    import argparse
+
+    monkeypatch.setenv("VAEBOOK_RECORDS", str(tmp_path))
+    args = argparse.Namespace(epochs=3, no_record=False)
+    path = records.write_benchmark("toy", {"seconds": 1.5}, args, backend="jax", load_start=[1.0, 1.0, 1.0])
+    record = records.read_record(path)
+    assert record["kind"] == "benchmark" and record["name"] == "toy"
+    assert record["context"]["args"] == "--epochs 3" and record["context"]["backend"] == "jax"
+    assert record["load"]["start"] == [1.0, 1.0, 1.0] and f"record: {path}" in capsys.readouterr().out
