@@ -41,8 +41,8 @@ What the book costs to run, so that a reader knows what to expect and a maintain
 changed. Every number comes from a measurement record: the latest one for each chapter, command and benchmark.
 Times are wall-clock seconds. The profiles set the budgets (epochs, data sizes, samples) through
 `vaebook.config.budget`: `smoke` for CI (every cell and check, small budgets), `quick` for a CPU such as Colab's
-free runtime (the numbers the chapters state), `full` for a GPU. Under each table: when, on what machine and with
-what load average (1 minute, at the start) its numbers were measured.
+free runtime (the numbers the chapters state), `full` for a GPU. Under each table: when and on what machine its numbers
+were measured.
 """
 
 
@@ -104,25 +104,15 @@ def span(values: list[str]) -> str:
     return values[0] if len(values) == 1 else f"{values[0]} to {values[-1]}"
 
 
-def load_text(records: list[dict]) -> str | None:
-    starts = [r["load"]["start"][0] for r in records if r.get("load") and r["load"].get("start")]
-    if not starts:
-        return None
-    low, high = min(starts), max(starts)
-    return f"load {low:.1f}" if low == high else f"load {low:.1f}–{high:.1f}"
-
-
 def provenance(records: list[dict], skip: tuple[str, ...] = ()) -> str:
-    """When, where, load and the context the records share, as one sentence."""
+    """When, where and the context the records share, as one sentence (the load stays in the records: a reader's
+    page speaks of the book, not of the machine's other users)."""
     parts = [span([day(r) for r in records])]
     parts += sorted({machine(r["where"]) for r in records})
-    load = load_text(records)
-    if load:
-        parts.append(load)
     context: dict[str, dict[str, int]] = {}  # key -> {value: how many records}
     for r in records:
         for key, value in r["context"].items():
-            if key not in skip:
+            if key not in skip and key != "load":
                 text = cell(value) if isinstance(value, str) else fmt(value)
                 counts = context.setdefault(key, {})
                 counts[text] = counts.get(text, 0) + 1
