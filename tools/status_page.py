@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -229,6 +230,35 @@ def benchmarks_section(records: list[dict]) -> str:
     return "\n\n".join(out) + "\n"
 
 
+def reference_section(records: list[dict]) -> str:
+    """The reference runs (vaebook/reference_runs/*.json): what each trained, its criterion, seeds and cost.
+
+    Computed from the result files, not from records."""
+    folder = ROOT / "vaebook" / "reference_runs"
+    files = sorted(folder.glob("*.json")) if folder.exists() else []
+    if not files:
+        return ""
+    out = [
+        "## Reference runs\n\nExperiments trained to convergence with several seeds, whose results the chapters "
+        "load (`vaebook.reference.load_results`); `tests/book/test_reference_runs.py` fails when a module they "
+        "used has changed since."
+    ]
+    rows = []
+    for path in files:
+        r = json.loads(path.read_text())
+        p = r["provenance"]
+        runs = sum(len(v) for v in r["models"].values())
+        epochs = [run.get("epochs") for v in r["models"].values() for run in v if run.get("epochs") is not None]
+        hours = p["wall_time_s"] / 3600
+        m = p["machine"]
+        rows.append([f"`{cell(p['command'])}`", str(len(r["models"])), str(len(r["settings"]["seeds"])), str(runs),
+                     f"{min(epochs)}–{max(epochs)}" if epochs else "—", f"{hours:.1f} h",
+                     cell(f"{m.get('cpus')} CPUs, {m.get('workers')} workers; {p['date'][:10]}")])
+        out.append(f"**{cell(r['name'])}**: {cell(r['criterion'])}.")
+    out.insert(1, table(["command", "models", "seeds", "runs", "epochs", "wall time", "machine, date"], rows))
+    return "\n\n".join(out) + "\n"
+
+
 CLAIMS_INTRO = """\
 Every number in a chapter's markdown is either registered as a claim by a hidden cell (`vaebook.claims.claim`,
 asserted within its printed precision in the profile it names, so the quick book build fails when one does not
@@ -255,7 +285,13 @@ def claims_section(records: list[dict]) -> str:
 
 # Generated sections in page order. Another tool's table is added here: a function of all records returning
 # Markdown, "" to leave nothing.
-SECTIONS: list[Callable[[list[dict]], str]] = [chapters_section, claims_section, commands_section, benchmarks_section]
+SECTIONS: list[Callable[[list[dict]], str]] = [
+    chapters_section,
+    claims_section,
+    reference_section,
+    commands_section,
+    benchmarks_section,
+]
 
 
 def render(records: list[dict]) -> str:
