@@ -20,7 +20,7 @@ Everything here uses ``keras.ops`` and ``keras.random`` only, so it runs on Tens
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 from keras import ops

@@ -15,9 +15,9 @@ from vaebook.layers.masked_conv import (
 )
 from vaebook.layers.pixelcnn_decoder import PixelCNNDecoder as PixelCNNDecoder
 from vaebook.layers.sampling import (
-    Sampling as Sampling,
-    LOG_VAR_MIN as LOG_VAR_MIN,
     LOG_VAR_MAX as LOG_VAR_MAX,
+    LOG_VAR_MIN as LOG_VAR_MIN,
+    Sampling as Sampling,
     clamp_log_var as clamp_log_var,
 )
 from vaebook.layers.vector_quantizer import (
