@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         info = {spec: _ask(p) for spec, p in procs.items()}
         times = {(spec, m): [] for spec in specs for m in models}
-        for round_ in range(args.epochs + 1):  # round 0: tracing and compilation
+        for _round in range(args.epochs + 1):  # round 0: tracing and compilation
             for model in models:
                 for spec, proc in procs.items():
                     times[spec, model].append(_ask(proc, model)["seconds"])

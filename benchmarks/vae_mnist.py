@@ -42,7 +42,6 @@ from tools import records  # noqa: E402
 from vaebook import config, data, metrics  # noqa: E402
 from vaebook.models import VAE, build_mnist_vae  # noqa: E402
 
-
 # ---- the keras.io reference, as published (https://keras.io/examples/generative/vae/) ------------------------
 
 
@@ -110,7 +109,7 @@ class KerasIOVAE(keras.Model):
             kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
             total_loss = reconstruction_loss + kl_loss
         grads = tape.gradient(total_loss, self.trainable_weights)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights, strict=True))
         self.total_loss_tracker.update_state(total_loss)
         self.reconstruction_loss_tracker.update_state(reconstruction_loss)
         self.kl_loss_tracker.update_state(kl_loss)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from vaebook import autodiff
+from vaebook.metrics import squared_reconstruction_error
 from vaebook.models import (
     Autoencoder,
     ContractiveAutoencoder,
@@ -15,7 +16,6 @@ from vaebook.models import (
     build_dense_autoencoder,
     build_linear_autoencoder,
 )
-from vaebook.metrics import squared_reconstruction_error
 
 
 def _images(n=64, seed=0):

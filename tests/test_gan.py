@@ -30,13 +30,13 @@ def gradients(loss_fn, variables):
         import jax
 
         def pure(values):
-            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values, strict=True))):
                 return loss_fn()
 
         grads = jax.grad(pure)([v.value for v in variables])
     else:  # pragma: no cover
         pytest.skip(f"no gradient helper for {backend}")
-    return [np.zeros(v.shape) if g is None else np_(g) for g, v in zip(grads, variables)]
+    return [np.zeros(v.shape) if g is None else np_(g) for g, v in zip(grads, variables, strict=True)]
 
 
 def softplus(a):
@@ -64,9 +64,9 @@ def test_each_player_gets_the_gradient_of_its_own_loss():
         return ops.mean(ops.softplus(-gan.discriminator(gan.generator(z))))
 
     d_vars, g_vars = gan.discriminator.trainable_variables, gan.generator.trainable_variables
-    for got, want in zip(gradients(total, d_vars), gradients(d_loss, d_vars)):
+    for got, want in zip(gradients(total, d_vars), gradients(d_loss, d_vars), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
-    for got, want in zip(gradients(total, g_vars), gradients(g_loss, g_vars)):
+    for got, want in zip(gradients(total, g_vars), gradients(g_loss, g_vars), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
     # the generator's loss does reach the discriminator when written naively: the cancellation is not vacuous
     assert any(np.abs(g).max() > 1e-6 for g in gradients(g_loss, d_vars))

@@ -56,7 +56,7 @@ def test_gradients_flow_through_sampling(backend):
     model.fit(x, np.ones((64, 2), np.float32), epochs=1, batch_size=32, verbose=0)
     after = model.get_weights()
     # both the mean and the log-variance branch received gradients (through a jitted train step on TF and JAX)
-    assert all(not np.allclose(b, a) for b, a in zip(before, after))
+    assert all(not np.allclose(b, a) for b, a in zip(before, after, strict=True))
 
 
 def test_bad_inputs_raise():

@@ -37,7 +37,7 @@ def test_posterior_matches_gaussian_conditioning():
     z = RNG.normal(size=(3, 2))
     log_px_z = multivariate_normal(np.zeros(5), SIGMA**2 * np.eye(5)).logpdf(x - z @ W.T - B)
     log_pz = multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z)
-    log_post = np.array([multivariate_normal(m, cov).logpdf(zi) for m, zi in zip(mean, z)])
+    log_post = np.array([multivariate_normal(m, cov).logpdf(zi) for m, zi in zip(mean, z, strict=True)])
     np.testing.assert_allclose(log_px_z + log_pz - log_post, linear_gaussian_log_marginal(x, W, B, SIGMA), rtol=1e-9)
 
 

@@ -28,7 +28,7 @@ def test_backward_equals_finite_differences(activation):
             mlp.params = [[saved[i], saved[i + 1]] for i in range(0, len(saved), 2)]
 
     fd = autodiff.finite_difference_gradient(loss_of, *mlp.flat_params())
-    for hand, numeric in zip([g for pair in grads for g in pair], fd):
+    for hand, numeric in zip([g for pair in grads for g in pair], fd, strict=True):
         np.testing.assert_allclose(hand, numeric, rtol=1e-5, atol=1e-8)
 
 
@@ -41,7 +41,7 @@ def test_backward_equals_backend_autodiff(activation):
         lambda *p: keras_mlp_loss(x, y, *p, activation=activation), *mlp.flat_params()
     )
     np.testing.assert_allclose(value, loss, rtol=1e-5)
-    for hand, a in zip([g for pair in grads for g in pair], auto):
+    for hand, a in zip([g for pair in grads for g in pair], auto, strict=True):
         np.testing.assert_allclose(a, hand, rtol=1e-3, atol=1e-6)  # float32 autodiff vs float64 by hand
 
 

@@ -337,7 +337,7 @@ def merge_outputs(source: dict, executed: dict) -> dict:
     mine = code_cells(merged)
     if [_source(c) for c in ran] != [_source(c) for c in mine]:
         raise ValueError("the executed notebook's code cells differ from the source's: its cache entry is stale")
-    for cell, twin in zip(mine, ran):
+    for cell, twin in zip(mine, ran, strict=True):
         cell["outputs"] = twin.get("outputs", [])
         cell["execution_count"] = twin.get("execution_count")
     merged["metadata"] = copy.deepcopy(source["metadata"])

@@ -16,9 +16,9 @@ written as a record (tools/records.py).
 from __future__ import annotations
 
 import argparse
-import json
 import concurrent.futures
 import fnmatch
+import json
 import os
 import shutil
 import subprocess

@@ -8,6 +8,7 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
 - :mod:`vaebook.losses`, :mod:`vaebook.layers`, :mod:`vaebook.models`, :mod:`vaebook.metrics`,
   :mod:`vaebook.callbacks`, :mod:`vaebook.exercises`, :mod:`vaebook.estimators`, :mod:`vaebook.autodiff`,
   :mod:`vaebook.optimization`, :mod:`vaebook.linear_gaussian`, :mod:`vaebook.pca`, :mod:`vaebook.attributes`
+- :mod:`vaebook.image_metrics`  measures of images: squared error, PSNR, classifier score
 - :mod:`vaebook.sample_metrics`  scores for samples: energy distance, MMD, share near the data, mode coverage
 - :mod:`vaebook.anomaly`, :mod:`vaebook.imputation`, :mod:`vaebook.hardware`  chapter 11's applications
 - :mod:`vaebook.claims`  the numbers a chapter's prose states, asserted by its hidden check cells
@@ -28,6 +29,7 @@ _LAZY = (
     "layers",
     "models",
     "metrics",
+    "image_metrics",
     "callbacks",
     "exercises",
     "autodiff",

@@ -8,7 +8,7 @@ directly. This module is the one place in vaebook that calls it, dispatching on 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -72,7 +72,7 @@ def value_and_gradient(fn: Callable, *args, dtype: str | None = None) -> tuple[f
         tensors = [torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=True) for a in arrays]
         value = _check_scalar(fn(*tensors))
         grads = torch.autograd.grad(value, tensors, allow_unused=True)
-        grads = [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, grads)]
+        grads = [torch.zeros_like(t) if g is None else g for t, g in zip(tensors, grads, strict=True)]
         grads = [g.detach() for g in grads]
         value = value.detach()
     else:

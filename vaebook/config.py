@@ -86,7 +86,7 @@ def import_keras_quietly():
     return keras
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def gpu_available() -> bool:
     """Whether the active Keras backend sees a GPU (cached: the answer does not change within a process)."""
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")

@@ -20,7 +20,7 @@ Everything here uses ``keras.ops`` and ``keras.random`` only, so it runs on Tens
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 from keras import ops
@@ -53,6 +53,13 @@ def _check_params(mean, std):
     return mean, std
 
 
+def _samples(mean, std, num_samples: int | None, eps, seed):
+    """The checked ``mean`` and ``std``, the noise ``eps`` and the samples ``z = mean + std * eps``."""
+    mean, std = _check_params(mean, std)
+    eps = _noise(mean, num_samples, eps, seed)
+    return mean, std, eps, mean + std * eps
+
+
 def score_function_gradient(
     f: Callable, mean, std, *, num_samples: int | None = None, eps=None, seed=None, baseline: float = 0.0
 ):
@@ -79,9 +86,7 @@ def score_function_gradient(
 
     Used in: chapter 6, section "The experiment".
     """
-    mean, std = _check_params(mean, std)
-    eps = _noise(mean, num_samples, eps, seed)
-    z = mean + std * eps
+    mean, std, eps, z = _samples(mean, std, num_samples, eps, seed)
     values = ops.convert_to_tensor(f(z), dtype=mean.dtype)
     if tuple(values.shape) != tuple(z.shape[:-1]):
         raise ValueError(
@@ -104,20 +109,14 @@ def pathwise_gradient(df: Callable, mean, std, *, num_samples: int | None = None
 
     Args:
         df: the gradient of the objective; maps samples of shape ``(..., S, d)`` to gradients of the same shape.
-        mean: vector of shape ``(d,)``.
-        std: vector of shape ``(d,)``, positive.
-        num_samples: ``S``, the number of Monte Carlo samples (when ``eps`` is not given).
-        eps: optional standard normal noise of shape ``(..., S, d)``; leading axes give independent repeats.
-        seed: an int or a ``keras.random.SeedGenerator`` for drawing ``eps``.
+        mean, std, num_samples, eps, seed: as in :func:`score_function_gradient`.
 
     Returns:
         A pair ``(grad_mean, grad_std)``, each of shape ``(..., d)``.
 
     Used in: chapter 6, section "The experiment".
     """
-    mean, std = _check_params(mean, std)
-    eps = _noise(mean, num_samples, eps, seed)
-    z = mean + std * eps
+    mean, std, eps, z = _samples(mean, std, num_samples, eps, seed)
     grads = ops.convert_to_tensor(df(z), dtype=mean.dtype)
     if tuple(grads.shape) != tuple(z.shape):
         raise ValueError(

@@ -10,7 +10,8 @@ Used in: chapter 11, section "Filling in missing pixels".
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

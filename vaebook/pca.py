@@ -34,7 +34,7 @@ class PCA:
     def k(self) -> int:
         return self.components.shape[1]
 
-    def truncated(self, k: int) -> "PCA":
+    def truncated(self, k: int) -> PCA:
         """The PCA with only the ``k`` leading components (no refit: the components are nested).
 
         Raises:

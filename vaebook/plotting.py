@@ -6,7 +6,7 @@ combine panels. Colour maps are colour-blind safe (viridis, cividis); figures ar
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -202,7 +202,7 @@ def training_curves(
         raise ValueError(f"history has no {missing}; it has {sorted(hist)}.")
     ax = _axes(ax)
     colors = plt.get_cmap("cividis")(np.linspace(0.0, 0.85, max(len(keys), 1)))
-    for key, color in zip(keys, colors):
+    for key, color in zip(keys, colors, strict=False):  # one colour for no keys: colors may be longer
         values = np.asarray(hist[key], dtype=float)
         epochs = np.arange(1, len(values) + 1)
         ax.plot(epochs, values, color=color, label=key, marker="o" if len(values) < 15 else None, ms=3)
@@ -422,9 +422,9 @@ def animate_latents(
     from matplotlib import animation
 
     if steps is None and hasattr(snapshots, "steps"):
-        steps = getattr(snapshots, "steps")
+        steps = snapshots.steps
     if hasattr(snapshots, "means"):
-        snapshots = np.asarray(getattr(snapshots, "means"))[..., :2]
+        snapshots = np.asarray(snapshots.means)[..., :2]
     try:
         frames = np.stack([np.asarray(f, dtype=np.float64) for f in snapshots])
     except ValueError as err:

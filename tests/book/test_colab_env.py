@@ -1,10 +1,10 @@
 """colab-pins.txt and tools/colab_env.py (make test-colab): the parts that need no install."""
 
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import re
 import io
 import json
+import re
 
 import pytest
 import yaml

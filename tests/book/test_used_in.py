@@ -23,7 +23,7 @@ import json
 import pkgutil
 import re
 import tokenize
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -91,7 +91,7 @@ def parse_used_in(text: str) -> list[tuple[str, str]]:
     return entries
 
 
-@lru_cache(maxsize=None)
+@cache
 def _notebooks() -> dict[str, Path]:
     found = {}
     for path in sorted(CHAPTERS.glob("*.ipynb")):
@@ -112,7 +112,7 @@ def _names(code: str) -> set[str]:
         return set(re.findall(r"\w+", code))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(path: Path) -> tuple[str, tuple[str, ...], frozenset[str]]:
     """(title, section headings, names used by the code cells but the bootstrap cell) of a notebook."""
     cells = json.loads(path.read_text())["cells"]

@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SCREENSHOTS, SITE
 
 sys.path.insert(0, str(ROOT / "tools"))

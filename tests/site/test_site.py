@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SCREENSHOTS
 
 sys.path.insert(0, str(ROOT / "tools"))

@@ -157,10 +157,9 @@ def grade_notebook(job: dict) -> dict:
     if package_digest(trusted_dir) != job["digest"]:
         result.update(status="grader-error", message="vaebook's files changed on disk since the batch started")
         return result
+    import vaebook.exercises as trusted
     from grading.aliases import AliasFinder
     from grading.judge import StudentFunction, describe, run_check
-
-    import vaebook.exercises as trusted
 
     row = assignments[chapter]
     exercises = row["exercises_graded"]

@@ -8,7 +8,7 @@ is truthy when every check passed::
     check_gaussian_kl(my_gaussian_kl)
 """
 
-import types as _types
+from vaebook._api import public_names as _public_names
 
 # Every public name of every module, imported explicitly (as Keras does), so that IDEs and static tools resolve
 # them. A new module adds one import here; tests/test_api.py prints the lines that are missing.
@@ -69,6 +69,4 @@ from vaebook.exercises.ch12_outlook import (
     forward_diffusion_reference as forward_diffusion_reference,
 )
 
-__all__ = sorted(
-    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
-)
+__all__ = _public_names(globals())

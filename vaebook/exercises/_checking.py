@@ -8,7 +8,8 @@ import signal
 import threading
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -129,6 +130,32 @@ class Checker:
             return self.check(True, what)
         worst = int(np.argmax(np.abs(a - e)))
         return self.check(False, f"{what}: got {a.ravel()[worst]:.6g} where {e.ravel()[worst]:.6g} was expected", hint)
+
+    def known_mistake(
+        self,
+        actual: np.ndarray,
+        expected: np.ndarray,
+        mistakes: list[tuple[Any, str]],
+        what: str,
+        rtol: float = 1e-6,
+        mistake_rtol: float | None = None,
+        mistake_atol: float = 1e-8,
+    ) -> bool:
+        """Record a ✗ line ``what — hint`` when ``actual`` misses ``expected`` (``rtol``) but matches the wrong value
+        of one of ``mistakes``, pairs ``(wrong value, hint)`` tried in order; return whether it did.
+
+        Only finite results of the right shape are compared; a wrong value matches with ``mistake_rtol`` (``rtol``
+        when None) and ``mistake_atol``. The caller returns the report at once after a match.
+        """
+        if actual.shape != expected.shape or not np.all(np.isfinite(actual)):
+            return False
+        if np.allclose(actual, expected, rtol=rtol):
+            return False
+        match_rtol = rtol if mistake_rtol is None else mistake_rtol
+        for wrong, hint in mistakes:
+            if np.allclose(actual, wrong, rtol=match_rtol, atol=mistake_atol):
+                return not self.check(False, what, hint)
+        return False
 
     def report(self) -> CheckReport:
         return self._report

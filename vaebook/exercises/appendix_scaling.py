@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def _merge_cases():
     ]:
         log_w = offset + spread * rng.standard_normal((5, sum(counts)))  # 5 examples, all their samples
         bounds = np.cumsum([0] + counts)
-        values = np.stack([_lme(log_w[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:])])  # (D, 5)
+        values = np.stack([_lme(log_w[:, a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])  # (D, 5)
         yield what, values, np.array(counts), _lme(log_w)
 
 
@@ -116,7 +116,7 @@ def shard_ranges_reference(n: int, num_shards: int) -> list[tuple[int, int]]:
     sizes differ by at most one: the first ``n % num_shards`` shards hold one example more."""
     sizes = [n // num_shards + (i < n % num_shards) for i in range(num_shards)]
     stops = np.cumsum(sizes)
-    return [(int(stop - size), int(stop)) for size, stop in zip(sizes, stops)]
+    return [(int(stop - size), int(stop)) for size, stop in zip(sizes, stops, strict=True)]
 
 
 def check_shard_ranges(fn: Callable[[int, int], list]) -> CheckReport:

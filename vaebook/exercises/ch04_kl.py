@@ -6,7 +6,7 @@ check_gaussian_kl(my_gaussian_kl)
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -6,7 +6,7 @@ check_elbo_estimate(my_elbo_estimate)
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

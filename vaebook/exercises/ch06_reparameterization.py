@@ -6,7 +6,7 @@ check_reparameterized_sample(my_sample)
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

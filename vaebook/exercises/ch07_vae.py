@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -72,11 +72,8 @@ def check_negative_elbo(fn: Callable) -> CheckReport:
         (-expected, "the sign is flipped: return the negative ELBO, a loss to minimize"),
         (nll_only + kl / mean.shape[1], "the KL is averaged over latent dimensions; sum it"),
     ]
-    if got.shape == expected.shape and np.all(np.isfinite(got)) and not np.allclose(got, expected, rtol=1e-4):
-        for wrong, hint in hints:
-            if np.allclose(got, wrong, rtol=1e-3, atol=1e-3):
-                checker.check(False, "the value of the negative ELBO", hint)
-                return checker.report()
+    if checker.known_mistake(got, expected, hints, "the value of the negative ELBO", 1e-4, 1e-3, 1e-3):
+        return checker.report()
     checker.close(
         got,
         expected,
@@ -141,11 +138,8 @@ def check_importance_weighted_bound(fn: Callable) -> CheckReport:
     if got.shape == (50,):
         checker.check(False, "one value per example", "average over axis 0 (the k samples), not axis 1 (the batch)")
         return checker.report()
-    if got.shape == expected.shape and np.all(np.isfinite(got)) and not np.allclose(got, expected, rtol=1e-6):
-        for value, hint in wrong:
-            if np.allclose(got, value, rtol=1e-6):
-                checker.check(False, "the value of the bound", hint)
-                return checker.report()
+    if checker.known_mistake(got, expected, wrong, "the value of the bound"):
+        return checker.report()
     checker.close(got, expected, "the bound for k = 50 samples and 4 examples", rtol=1e-6, atol=1e-6)
     # Jensen: the bound is at least the mean log-weight.
     if got.shape == expected.shape:

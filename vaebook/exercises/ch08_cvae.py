@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -36,11 +36,8 @@ def check_attribute_vector(fn: Callable) -> CheckReport:
         (above, "you split at the median; use only the top and bottom `fraction` of the examples"),
         (codes[order[-10:]].mean(0), "you returned the mean of the high group; subtract the mean of the low group"),
     ]
-    if got.shape == expected.shape and np.all(np.isfinite(got)) and not np.allclose(got, expected, rtol=1e-6):
-        for value, hint in wrong:
-            if np.allclose(got, value, rtol=1e-6):
-                checker.check(False, "the attribute vector", hint)
-                return checker.report()
+    if checker.known_mistake(got, expected, wrong, "the attribute vector"):
+        return checker.report()
     checker.close(
         got,
         expected,

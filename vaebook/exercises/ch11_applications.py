@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -99,8 +99,7 @@ def check_fixed_point_multiply(fixed_point_multiply: Callable) -> CheckReport:
 
     Used in: chapter 11, exercise "A fixed-point multiplier".
     """
-    from vaebook.hardware import fixed_point_multiply as reference
-    from vaebook.hardware import to_fixed_point
+    from vaebook.hardware import fixed_point_multiply as reference, to_fixed_point
 
     checker = Checker("Exercise: a Q4.12 fixed-point multiplier")
     rng = np.random.default_rng(12)

@@ -6,12 +6,11 @@ check_energy_distance(my_energy_distance)
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from vaebook.exercises._checking import Checker, CheckReport
-from vaebook.exercises._checking import _as_array, _which
+from vaebook.exercises._checking import Checker, CheckReport, _as_array, _which
 
 __all__ = [
     "check_energy_distance",

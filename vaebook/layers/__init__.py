@@ -4,7 +4,7 @@ Each concept lives in its own module; every public name of every module is avail
 ``vaebook.layers.Sampling``. Every layer is registered serializable under the package name ``"vaebook"``.
 """
 
-import types as _types
+from vaebook._api import public_names as _public_names
 
 # Every public name of every module, imported explicitly (as Keras does), so that IDEs and static tools resolve
 # them. A new module adds one import here; tests/test_api.py prints the lines that are missing.
@@ -15,9 +15,9 @@ from vaebook.layers.masked_conv import (
 )
 from vaebook.layers.pixelcnn_decoder import PixelCNNDecoder as PixelCNNDecoder
 from vaebook.layers.sampling import (
-    Sampling as Sampling,
-    LOG_VAR_MIN as LOG_VAR_MIN,
     LOG_VAR_MAX as LOG_VAR_MAX,
+    LOG_VAR_MIN as LOG_VAR_MIN,
+    Sampling as Sampling,
     clamp_log_var as clamp_log_var,
 )
 from vaebook.layers.vector_quantizer import (
@@ -27,6 +27,4 @@ from vaebook.layers.vector_quantizer import (
     squared_distances as squared_distances,
 )
 
-__all__ = sorted(
-    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
-)
+__all__ = _public_names(globals())

@@ -3,7 +3,7 @@
 Each model family lives in its own module; every public name is available here, e.g. ``vaebook.models.VAE``.
 """
 
-import types as _types
+from vaebook._api import public_names as _public_names
 
 # Every public name of every module, imported explicitly (as Keras does), so that IDEs and static tools resolve
 # them. A new module adds one import here; tests/test_api.py prints the lines that are missing.
@@ -71,6 +71,4 @@ from vaebook.models.tabular_vae import TabularVAE as TabularVAE
 from vaebook.models.vae import VAE as VAE
 from vaebook.models.vqvae import VQVAE as VQVAE, VQModel as VQModel, build_mnist_vqvae as build_mnist_vqvae
 
-__all__ = sorted(
-    name for name, value in globals().items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)
-)
+__all__ = _public_names(globals())

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from vaebook.metrics import squared_reconstruction_error
+from vaebook.image_metrics import squared_reconstruction_error
 from vaebook.models.base import BATCH_SIZE, batched
 
 __all__ = [

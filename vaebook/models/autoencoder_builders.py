@@ -7,7 +7,7 @@ encoder and decoder are ``keras.Sequential`` models.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import keras
 from keras import layers

@@ -18,7 +18,7 @@ backward pass runs the chain rule from the loss back to the input, one layer at 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class NumpyMLP:
         self.activation = activation
         rng = np.random.default_rng(seed)
         self.params = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
             limit = np.sqrt(6.0 / (n_in + n_out))
             self.params.append([rng.uniform(-limit, limit, size=(n_in, n_out)), np.zeros(n_out)])
 
@@ -162,7 +162,7 @@ class NumpyMLP:
             for start in range(0, len(x), batch_size):
                 idx = order[start : start + batch_size]
                 _, grads = self.loss_and_gradients(x[idx], y[idx])
-                for (w, b), (dw, db) in zip(self.params, grads):
+                for (w, b), (dw, db) in zip(self.params, grads, strict=True):
                     w -= learning_rate * dw
                     b -= learning_rate * db
             history.append(self.loss(x, y))
