@@ -132,8 +132,14 @@ def build(name: str, seed: int):
     import keras
 
     from vaebook import config
-    from vaebook.models import build_mnist_encoder, build_mnist_pixelcnn_vae, build_mnist_pixelcnn_vqvae, build_mnist_vae
-    from vaebook.models import PixelCNNVAE, build_mnist_conditioner
+    from vaebook.models import (
+        PixelCNNVAE,
+        build_mnist_conditioner,
+        build_mnist_encoder,
+        build_mnist_pixelcnn_vae,
+        build_mnist_pixelcnn_vqvae,
+        build_mnist_vae,
+    )
 
     spec = dict(MODELS[name])
     kind = spec.pop("kind")
@@ -183,8 +189,12 @@ def visible_pixels(model) -> int:
     probes = np.zeros((h * w + 1, h, w, 1), "float32")
     probes[np.arange(h * w), np.arange(h * w) // w, np.arange(h * w) % w, 0] = 1.0
     centre = (h // 2) * w + w // 2
-    out = np.concatenate([to_numpy(model.pixel_logits(probes[i : i + 128], np.repeat(c, len(probes[i : i + 128]), 0)))
-                          for i in range(0, len(probes), 128)])[:, h // 2, w // 2, 0]
+    out = np.concatenate(
+        [
+            to_numpy(model.pixel_logits(probes[i : i + 128], np.repeat(c, len(probes[i : i + 128]), 0)))
+            for i in range(0, len(probes), 128)
+        ]
+    )[:, h // 2, w // 2, 0]
     moved = np.abs(out[:-1] - out[-1]) > 1e-7
     if moved[centre:].any():
         raise RuntimeError("the decoder sees the centre pixel itself or a later one: the causal mask is broken")
@@ -223,8 +233,13 @@ def fit(model, name, x_train, x_val, args):
     epochs = len(stop.history)
     if stop.weights is not None:
         model.set_weights(stop.weights)
-    return {"epochs": epochs, "best_epoch": stop.best_epoch, "converged": epochs < args.max_epochs,
-            "validation_curve": stop.history, "steps_per_epoch": steps_per_epoch}
+    return {
+        "epochs": epochs,
+        "best_epoch": stop.best_epoch,
+        "converged": epochs < args.max_epochs,
+        "validation_curve": stop.history,
+        "steps_per_epoch": steps_per_epoch,
+    }
 
 
 def measure(model, x_test, x_train, args) -> dict:
@@ -240,17 +255,29 @@ def measure(model, x_test, x_train, args) -> dict:
         counted = 1 + (model.encode_indices(x_train)[..., None] == np.arange(CODES)).sum(axis=0)
         log_prior = np.log(counted / counted.sum(axis=-1, keepdims=True))
         bound = model.nll_bound(x_test, log_prior)
-        return {"NLL": float(np.mean(recon)) + model.uniform_prior_kl, "NLL_se": float(np.std(recon) / np.sqrt(len(recon))),
-                "NLL_counted_prior": float(np.mean(bound)), "ELBO": -float(np.mean(recon)) - model.uniform_prior_kl,
-                "KL": model.uniform_prior_kl, "distortion": float(np.mean(recon)), "active": None,
-                "I_q": float(-np.sum(p * np.log(p))), "codes_used": float(len(np.unique(codes)) / CODES)}
+        return {
+            "NLL": float(np.mean(recon)) + model.uniform_prior_kl,
+            "NLL_se": float(np.std(recon) / np.sqrt(len(recon))),
+            "NLL_counted_prior": float(np.mean(bound)),
+            "ELBO": -float(np.mean(recon)) - model.uniform_prior_kl,
+            "KL": model.uniform_prior_kl,
+            "distortion": float(np.mean(recon)),
+            "active": None,
+            "I_q": float(-np.sum(p * np.log(p))),
+            "codes_used": float(len(np.unique(codes)) / CODES),
+        }
     ll = metrics.importance_sampled_log_likelihood(model, x_test, num_samples=args.is_samples, seed=0)
     elbo = metrics.elbo(model, x_test, num_samples=10, seed=0)
     kl = float(metrics.kl_per_dimension(model, x_test).sum())
-    return {"NLL": -float(np.mean(ll)), "NLL_se": float(np.std(ll) / np.sqrt(len(ll))),
-            "ELBO": float(np.mean(elbo)), "KL": kl, "distortion": kl - float(np.mean(elbo)),
-            "active": int(metrics.active_units(model, x_test)),
-            "I_q": float(metrics.latent_mutual_information(model, x_test))}
+    return {
+        "NLL": -float(np.mean(ll)),
+        "NLL_se": float(np.std(ll) / np.sqrt(len(ll))),
+        "ELBO": float(np.mean(elbo)),
+        "KL": kl,
+        "distortion": kl - float(np.mean(elbo)),
+        "active": int(metrics.active_units(model, x_test)),
+        "I_q": float(metrics.latent_mutual_information(model, x_test)),
+    }
 
 
 def run_one(name: str, seed: int, args) -> dict:
@@ -259,8 +286,13 @@ def run_one(name: str, seed: int, args) -> dict:
     start = time.perf_counter()
     training = fit(model, name, x_train, x_val, args)
     trained = time.perf_counter()
-    result = {"seed": seed, **measure(model, x_test, x_train, args), **training,
-              "train_s": round(trained - start, 1), "measure_s": round(time.perf_counter() - trained, 1)}
+    result = {
+        "seed": seed,
+        **measure(model, x_test, x_train, args),
+        **training,
+        "train_s": round(trained - start, 1),
+        "measure_s": round(time.perf_counter() - trained, 1),
+    }
     if MODELS[name]["kind"] != "conv":
         result["visible_pixels"] = visible_pixels(model)
     return result
@@ -278,8 +310,11 @@ def worker(args):
         result = run_one(name, seed, args)
         result["modules"] = loaded_module_hashes()
         path.write_text(json.dumps(result, indent=1))
-        print(f"[worker {index}] {name}, seed {seed}: {time.perf_counter() - t:.0f} s, "
-              f"{result['epochs']} epochs, NLL {result['NLL']:.2f}, KL {result['KL']:.2f}", flush=True)
+        print(
+            f"[worker {index}] {name}, seed {seed}: {time.perf_counter() - t:.0f} s, "
+            f"{result['epochs']} epochs, NLL {result['NLL']:.2f}, KL {result['KL']:.2f}",
+            flush=True,
+        )
 
 
 # ------------------------------------------------------------------------------------------------- the driver
@@ -335,8 +370,11 @@ def main(argv=None):
             mods = r.pop("modules")
             hashes = {**(hashes or {}), **mods}
             models[name].append(r)
-    changed = sorted(rel for rel, digest in hashes.items()
-                     if not (ROOT / rel).exists() or hashlib.sha256((ROOT / rel).read_bytes()).hexdigest() != digest)
+    changed = sorted(
+        rel
+        for rel, digest in hashes.items()
+        if not (ROOT / rel).exists() or hashlib.sha256((ROOT / rel).read_bytes()).hexdigest() != digest
+    )
     if changed:
         sys.exit(f"vaebook changed while the runs were made ({changed}); delete {parts} and run again")
     load_data(args)
@@ -344,24 +382,42 @@ def main(argv=None):
     results = {
         "name": NAME,
         "description": "Chapter 10's posterior-collapse remedies trained to convergence (reference/ch10_collapse.py).",
-        "criterion": (f"Adam {args.learning_rate:g}, batch {BATCH}; after each epoch the validation digits' "
-                      f"negative ELBO (beta = 1, 2 samples); stop when it has not improved by {args.min_delta:g} "
-                      f"nats for {args.patience} epochs (at most {args.max_epochs} epochs; for KL annealing counted "
-                      f"after the {args.anneal_epochs}-epoch warm-up); the best epoch's weights are measured"),
-        "settings": {"seeds": args.seeds, "latent_dim": LATENT, "filters": FILTERS, "batch_size": BATCH,
-                     "codes": CODES, "learning_rate": args.learning_rate, "max_epochs": args.max_epochs,
-                     "patience": args.patience, "min_delta": args.min_delta, "anneal_epochs": args.anneal_epochs,
-                     "train_digits": len(load_data(args)[0]), "validation_digits": args.validation,
-                     "test_digits": args.test, "is_samples": args.is_samples,
-                     "committed_rate_max_variance": committed_rate_variance(0.5)},
+        "criterion": (
+            f"Adam {args.learning_rate:g}, batch {BATCH}; after each epoch the validation digits' "
+            f"negative ELBO (beta = 1, 2 samples); stop when it has not improved by {args.min_delta:g} "
+            f"nats for {args.patience} epochs (at most {args.max_epochs} epochs; for KL annealing counted "
+            f"after the {args.anneal_epochs}-epoch warm-up); the best epoch's weights are measured"
+        ),
+        "settings": {
+            "seeds": args.seeds,
+            "latent_dim": LATENT,
+            "filters": FILTERS,
+            "batch_size": BATCH,
+            "codes": CODES,
+            "learning_rate": args.learning_rate,
+            "max_epochs": args.max_epochs,
+            "patience": args.patience,
+            "min_delta": args.min_delta,
+            "anneal_epochs": args.anneal_epochs,
+            "train_digits": len(load_data(args)[0]),
+            "validation_digits": args.validation,
+            "test_digits": args.test,
+            "is_samples": args.is_samples,
+            "committed_rate_max_variance": committed_rate_variance(0.5),
+        },
         "models": models,
         "provenance": {
             "command": "python reference/ch10_collapse.py " + " ".join(sys.argv[1:]),
             "commit": git("rev-parse", "HEAD") + (" (with uncommitted changes)" if dirty else ""),
             "date": when.isoformat(timespec="seconds"),
             "wall_time_s": round(time.perf_counter() - start, 1),
-            "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "workers": args.jobs,
-                        "threads_per_worker": 1, "load_at_start": round(load, 2)},
+            "machine": {
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+                "workers": args.jobs,
+                "threads_per_worker": 1,
+                "load_at_start": round(load, 2),
+            },
             "data": data._source.get("mnist", "unknown"),
             "backend": keras.backend.backend(),
             "versions": {"keras": keras.__version__, "numpy": np.__version__, "python": platform.python_version()},

@@ -251,9 +251,17 @@ def reference_section(records: list[dict]) -> str:
         epochs = [run.get("epochs") for v in r["models"].values() for run in v if run.get("epochs") is not None]
         hours = p["wall_time_s"] / 3600
         m = p["machine"]
-        rows.append([f"`{cell(p['command'])}`", str(len(r["models"])), str(len(r["settings"]["seeds"])), str(runs),
-                     f"{min(epochs)}–{max(epochs)}" if epochs else "—", f"{hours:.1f} h",
-                     cell(f"{m.get('cpus')} CPUs, {m.get('workers')} workers; {p['date'][:10]}")])
+        rows.append(
+            [
+                f"`{cell(p['command'])}`",
+                str(len(r["models"])),
+                str(len(r["settings"]["seeds"])),
+                str(runs),
+                f"{min(epochs)}–{max(epochs)}" if epochs else "—",
+                f"{hours:.1f} h",
+                cell(f"{m.get('cpus')} CPUs, {m.get('workers')} workers; {p['date'][:10]}"),
+            ]
+        )
         out.append(f"**{cell(r['name'])}**: {cell(r['criterion'])}.")
     out.insert(1, table(["command", "models", "seeds", "runs", "epochs", "wall time", "machine, date"], rows))
     return "\n\n".join(out) + "\n"
