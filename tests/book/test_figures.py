@@ -7,7 +7,7 @@ A code cell that draws a figure carries MyST-NB's figure options in its metadata
 and its chapter's prose refers to it with {numref}`fig-ch03-slug` ("Fig. 3.2" on the site; tools/reader_notebooks.py
 writes the same number for Colab). Static and fast: reads the chapters' JSON and parses their code; executes
 nothing. When the quick build's executed notebooks exist (_build/cache/quick-default/), it also checks that every
-image they show comes from a cell with figure options, one image per such cell.
+image they show comes from a cell with figure options, and that each such cell shows exactly one output.
 
 "Draws a figure" is decided from the code, by its calls (outside function definitions, plus calls of the chapter's
 own functions that draw): matplotlib.pyplot calls that open or show a figure (plt.subplots, plt.figure, plt.show,
@@ -65,11 +65,11 @@ NUMREF_RE = re.compile(r"\{numref\}`(?P<content>[^`]+)`")
 
 
 def chapter_id(stem: str) -> str:
-    """The label prefix of a chapter: "03_autoencoders" -> "ch03"; the appendix -> "appA" (as its exercises)."""
+    """The figure-name prefix of a chapter: "03_autoencoders" -> "ch03"; "appendix_scaling" -> "appendix"."""
     if stem[:2].isdigit():
         return f"ch{stem[:2]}"
     if stem.startswith("appendix"):
-        return "appA"
+        return "appendix"
     raise ValueError(f"no chapter id for {stem!r}")
 
 
