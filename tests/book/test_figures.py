@@ -42,7 +42,6 @@ PENDING: set[str] = {
     "07_vae_mnist",
     "08_conditional_beta_vae",
     "09_vq_vae",
-    "10_posterior_collapse",
     "11_applications",
     "12_outlook",
     "appendix_scaling",
