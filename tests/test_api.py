@@ -1,14 +1,16 @@
 """The public API is explicit: each package exports exactly the ``__all__`` of its modules, by explicit imports."""
 
+import ast
 import importlib
 import pkgutil
 import types
+from pathlib import Path
 
 import pytest
 
 # Names a package exports from a private module on purpose (the exercise machinery students call directly).
 EXTRA = {"vaebook.exercises": {"CheckReport", "Checker"}}
-PACKAGES = ["vaebook.models", "vaebook.layers", "vaebook.exercises"]
+PACKAGES = ["vaebook.models", "vaebook.layers", "vaebook.exercises", "vaebook.plotting"]
 
 
 def _module_names(package) -> dict[str, str]:
@@ -64,6 +66,39 @@ def test_every_public_module_lists_only_names_it_has():
         module = getattr(vaebook, name)
         for public in getattr(module, "__all__", []):
             assert hasattr(module, public), f"vaebook.{name}.__all__ lists {public!r}, which it does not define"
+
+
+# A module holds one concept; past this many lines it is split by what its parts hold (as vaebook.plotting was), or a
+# paragraph of its docstring starting with LONG_REASON says why it is not.
+MAX_MODULE_LINES = 400
+LONG_REASON = "Why this module is long:"
+
+
+def _modules_too_long(root: Path) -> list[str]:
+    too_long = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        if lines > MAX_MODULE_LINES and LONG_REASON not in (ast.get_docstring(ast.parse(text)) or ""):
+            too_long.append(f"{path.relative_to(root.parent).as_posix()} ({lines} lines)")
+    return too_long
+
+
+def test_no_module_is_over_400_lines_without_a_reason_at_its_top(tmp_path):
+    import vaebook
+
+    too_long = _modules_too_long(Path(vaebook.__file__).resolve().parent)
+    assert not too_long, (
+        f"split these modules by what their parts hold, or state at the top of the docstring why not "
+        f"({LONG_REASON!r}): {too_long}"
+    )
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"x{i} = {i}" for i in range(MAX_MODULE_LINES))
+    (package / "long.py").write_text(f'"""A long module."""\n{body}\n')
+    (package / "short.py").write_text(f'"""A short module."""\n{body[: body.rindex(chr(10))]}\n')
+    (package / "reasoned.py").write_text(f'"""A long module.\n\n{LONG_REASON} one table."""\n{body}\n')
+    assert _modules_too_long(package) == [f"pkg/long.py ({MAX_MODULE_LINES + 1} lines)"]
 
 
 def test_the_import_lines_name_the_module_and_every_missing_name():

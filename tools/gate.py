@@ -28,8 +28,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build  # noqa: E402  (tools/build.py, beside this file)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import build  # noqa: E402  (the path above makes tools importable when run as a script)
 
 ROOT = build.ROOT
 LOGS = build.BUILD / "logs"
@@ -378,7 +378,6 @@ def group_parts(seconds: dict[str, float]) -> dict[str, float]:
 
 def _record(tier_name: str, done: dict, seconds: float, failed: list[str], jobs: int, load_start) -> None:
     """A ``command`` record of the tier, ``notebook`` records of what it executed; then status.md is re-rendered."""
-    sys.path.insert(0, str(ROOT))
     from tools import records, status_page
 
     by_run: dict = {}

@@ -2,14 +2,13 @@
 
 import copy
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tools import notebooks
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import notebooks  # noqa: E402
 
 BOOTSTRAP = notebooks.bootstrap_source()
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tools import build, gate, records
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import build  # noqa: E402
-import gate  # noqa: E402
 
 VERSIONS = {"keras": "3.0"}
 
@@ -247,9 +246,6 @@ def test_where_it_can_the_gate_installs_what_is_missing(monkeypatch, tmp_path):
 
 def test_executed_notebooks_are_recorded_with_the_backend_they_ran_on(tmp_path, monkeypatch):
     monkeypatch.setenv("VAEBOOK_RECORDS", str(tmp_path / "records"))
-    sys.path.insert(0, str(ROOT))
-    from tools import records
-
     results = [
         build.Result("chapters/appendix_scaling.ipynb", "executed", seconds=12.34),
         build.Result("chapters/07_vae_mnist.ipynb", "executed", seconds=5.0),

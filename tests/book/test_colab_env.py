@@ -1,15 +1,14 @@
 """colab-pins.txt and tools/colab_env.py (make test-colab): the parts that need no install."""
 
-import sys
 from pathlib import Path
 
 import pytest
 import tomllib
 from packaging.requirements import Requirement
 
+from tools import colab_env
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import colab_env  # noqa: E402
 
 PINS = colab_env.read_pins()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tools import nbval_times, records, status_page
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-from tools import records, status_page  # noqa: E402
 
 
 def _notebook(tmp_path, name, seconds, profile="quick", backend="tensorflow", status="ok", **extra):
@@ -167,9 +167,6 @@ def test_the_committed_records_are_valid_and_status_md_is_what_they_render():
 
 
 def test_nbval_times_writes_one_record_per_notebook(tmp_path):
-    sys.path.insert(0, str(ROOT / "tools"))
-    import nbval_times
-
     xml = tmp_path / "nbval.xml"
     xml.write_text(
         '<testsuites><testsuite name="pytest">'

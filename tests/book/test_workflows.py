@@ -1,11 +1,6 @@
 """The GitHub Actions workflows pass actionlint, and actionlint really rejects a broken workflow."""
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import lint_workflows  # noqa: E402
+from tools import lint_workflows
 
 EXPECTED = {"ci.yml", "gpu.yml", "colab.yml", "publish.yml"}
 

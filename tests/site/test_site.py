@@ -8,16 +8,13 @@ that needs it; a test that clicks gets the page last and closes it.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SCREENSHOTS
 
-sys.path.insert(0, str(ROOT / "tools"))
-import notebooks  # noqa: E402
-import reader_notebooks  # noqa: E402
+from tools import notebooks, reader_notebooks
 
 PAGES = notebooks.toc_files()
 CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
