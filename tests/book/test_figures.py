@@ -366,7 +366,7 @@ def test_the_reader_notebook_numbers_figures_as_the_site_does():
     captions = [_source(c) for c in out["cells"] if c.get("cell_type") == "markdown" and "*Figure " in _source(c)]
     names = [opts["name"] for c in nb["cells"] if (opts := figure_options(c))]
     assert len(captions) == len(names) > 1
-    for k, (text, name) in enumerate(zip(captions, names), start=1):
+    for k, (text, name) in enumerate(zip(captions, names, strict=True), start=1):
         assert f'<a id="{name}"></a>' in text and f"*Figure 3.{k}: " in text, text
     prose = "\n".join(_source(c) for c in out["cells"] if c.get("cell_type") == "markdown")
     assert f"[Fig. 3.2](#{names[1]})" in prose
@@ -472,7 +472,7 @@ def test_an_image_without_figure_options_in_an_executed_notebook_is_caught():
         ]
     }
     executed = copy.deepcopy(source)
-    for cell, outputs in zip(executed["cells"], ([png], [png], [png, png], [text, png], [])):
+    for cell, outputs in zip(executed["cells"], ([png], [png], [png, png], [text, png], []), strict=True):
         cell["outputs"] = outputs
     executed["cells"].append({"cell_type": "code", "id": "stale", "metadata": {}, "outputs": [png]})
     problems = image_outputs_without_figure(executed, source)
