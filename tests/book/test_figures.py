@@ -12,7 +12,7 @@ image they show comes from a cell with figure options, and that each such cell s
 "Draws a figure" is decided from the code, by its calls (outside function definitions, plus calls of the chapter's
 own functions that draw): matplotlib.pyplot calls that open or show a figure (plt.subplots, plt.figure, plt.show,
 plt.imshow, ...), `.imshow` / `.matshow` on any axes, and the drawing functions of vaebook.plotting (the list below is
-checked against vaebook/plotting.py, so a new drawing function there must be added here).
+checked against the vaebook/plotting package, so a new drawing function there must be added here).
 
 One more static check of the prose (the same renderers): a wrapped line inside an inline formula must not begin
 with "- ", "+ " or "* ", which Markdown (MyST on the site, nbconvert in Jupyter) reads as a list item, leaving raw TeX.
@@ -58,7 +58,7 @@ AXES_IMAGE_METHODS = {"imshow", "matshow"}
 PLOTTING_DRAWING = {
     "image_grid", "latent_scatter", "training_curves", "autoencoder_diagram", "draw_architecture", "animate_latents",
 }  # fmt: skip
-PLOTTING_NOT_DRAWING = {"use_book_style", "layer_rows"}
+PLOTTING_NOT_DRAWING = {"use_book_style", "layer_rows", "axes_or_new"}
 HIDDEN_TAGS = {"remove-cell", "remove-output"}
 NUMREF_RE = re.compile(r"\{numref\}`(?P<content>[^`]+)`")
 
@@ -305,11 +305,13 @@ def test_the_book_has_its_chapters_and_the_pending_list_names_real_ones():
 
 
 def test_the_drawing_functions_listed_here_are_those_of_vaebook_plotting():
-    tree = ast.parse((ROOT / "vaebook" / "plotting.py").read_text())
-    public = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    public = set()
+    for path in sorted((ROOT / "vaebook" / "plotting").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        public |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
     listed = PLOTTING_DRAWING | PLOTTING_NOT_DRAWING
     assert public == listed, (
-        f"vaebook/plotting.py's public functions changed: sort {sorted(public ^ listed)} into PLOTTING_DRAWING or "
+        f"vaebook.plotting's public functions changed: sort {sorted(public ^ listed)} into PLOTTING_DRAWING or "
         "PLOTTING_NOT_DRAWING"
     )
 
