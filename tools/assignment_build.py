@@ -44,9 +44,12 @@ from notebooks import cell_source
 VAEBOOK_GIT = "git+https://github.com/vaebook/vaebook"
 PIN_RE = re.compile(re.escape(VAEBOOK_GIT) + r"@[\w.+/-]+")
 # What grading imports (vaebook's own dependencies, the notebook runner, the kernel), pinned at the build's versions.
+# TensorFlow is the chapters' backend; the judge's is Keras's NumPy backend, which imports JAX (for its FFT).
 STACK = (
     "keras",
     "tensorflow",
+    "jax",
+    "jaxlib",
     "numpy",
     "scipy",
     "scikit-learn",

@@ -582,7 +582,7 @@ def test_the_grader_archive_grades_in_a_clean_virtual_environment(built, tmp_pat
             str(python),
             "-c",
             "import sys, importlib.metadata as m, vaebook\n"
-            "print(vaebook.__file__)\nprint(sys.path)\n"
+            "import json\nprint(vaebook.__file__)\nprint(json.dumps(sys.path))\n"
             "for name in sys.argv[1:]:\n    print(name, m.version(name))",
             *stack,
         ],
@@ -594,7 +594,10 @@ def test_the_grader_archive_grades_in_a_clean_virtual_environment(built, tmp_pat
     assert probe.returncode == 0, probe.stderr
     lines = probe.stdout.splitlines()
     assert lines[0].startswith(str(tmp_path / "venv")), lines[0]
-    assert str(ROOT) not in lines[1] and "site-packages" not in lines[1].replace(str(tmp_path / "venv"), ""), lines[1]
+    path = [p for p in json.loads(lines[1]) if p]  # nothing of the checkout, no site-packages but the venv's
+    assert not [p for p in path if p.startswith(str(ROOT))], path
+    packages = [p for p in path if "-packages" in p]
+    assert packages and all(p.startswith(str(tmp_path / "venv")) for p in packages), path
     assert dict(line.split(" ") for line in lines[2:]) == stack  # the archive's versions, as pinned
     (tmp_path / "subs").mkdir()
     shutil.copy(assignments / row["reference"], tmp_path / "subs" / "reference.ipynb")
@@ -602,6 +605,7 @@ def test_the_grader_archive_grades_in_a_clean_virtual_environment(built, tmp_pat
     t1 = time.monotonic()
     graded = _grade_with_archive(python, grader, tmp_path / "subs", tmp_path / "out", env)
     print(f"clean venv: grading 2 notebooks took {time.monotonic() - t1:.0f} s")
-    assert graded["reference"]["status"] == "graded" and graded["reference"]["percent"] == "100.0", graded
-    assert graded["untouched"]["status"] == "graded" and graded["untouched"]["total"] == "0", graded
+    said = {sid: (r["status"], r["total"], r["message"]) for sid, r in graded.items()}
+    assert graded["reference"]["status"] == "graded" and graded["reference"]["percent"] == "100.0", said
+    assert graded["untouched"]["status"] == "graded" and graded["untouched"]["total"] == "0", said
     assert "NotImplementedError" in (tmp_path / "out" / "feedback" / "untouched.md").read_text()
