@@ -6,6 +6,7 @@
 #   make test-fast   the fast tier (tools/gate.py fast): lint, structure, unit tests on TensorFlow, smoke notebooks
 #   RECORD=1 make test   also write records of the run (records/) and re-render status.md
 #   make assignments; make grade CHAPTER=NN SUBMISSIONS=dir [ROSTER=csv] [JOBS=n]   (teaching.md)
+#   make test-grader-archive   a grader archive installed in a fresh venv grades a submission (release check)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -20,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup preflight-fast preflight-full preflight-pdf book pdf test test-fast lint format notebooks assignments grade export-written test-colab bench strip sync check clean
+.PHONY: setup preflight-fast preflight-full preflight-pdf book pdf test test-fast lint format notebooks assignments grade export-written test-grader-archive test-colab bench strip sync check clean
 
 # One environment, pinned to Google Colab's versions (colab-pins.txt as constraints) except PyTorch and JAX, which
 # requirements-backends.txt sets (README: "Colab's versions"). --no-compile: Python compiles what it imports.
@@ -87,6 +88,11 @@ grade: setup $(ASSIGNMENTS)
 export-written: setup $(ASSIGNMENTS)
 	@test -n "$(CHAPTER)" -a -n "$(SUBMISSIONS)" || { echo "usage: make export-written CHAPTER=NN SUBMISSIONS=folder [ROSTER=roster.csv] [OUT=dir]"; exit 2; }
 	$(PY) tools/assignments.py export-written $(GRADE_ARGS) $(GRADE_OPTS)
+
+# A release check, not in make test: one assignment's grader archive installs its pinned requirements (the Keras
+# stack, from the package registry) into a fresh venv and grades a reference and an untouched notebook (teaching.md).
+test-grader-archive: setup
+	VAEBOOK_CLEAN_ENV=1 $(PY) -m pytest -q -s tests/assignments/test_grading.py -k clean_virtual_environment
 
 # A release check, not in make test: Colab's exact stack (PyTorch's CUDA wheel included) in a second venv.
 test-colab:

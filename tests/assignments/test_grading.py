@@ -20,7 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-import assignments as A  # noqa: E402
+import assignment_build as B  # noqa: E402
+import assignment_exercises as E  # noqa: E402
 from grading import batch, written  # noqa: E402
 from grading.aliases import AliasFinder  # noqa: E402
 from grading.judge import Opaque, decode  # noqa: E402
@@ -60,8 +61,8 @@ EXERCISES = [  # label, function, check, arguments, reference body
         "return -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=-1)",
     ),
 ]
-Q = [A.Exercise(label, "", 0).question for label, *_ in EXERCISES]
-GOOD = {A.Exercise(label, "", 0).question: f"def {fn}{args}:\n    {body}" for label, fn, _, args, body in EXERCISES}
+Q = [E.Exercise(label, "", 0).question for label, *_ in EXERCISES]
+GOOD = {E.Exercise(label, "", 0).question: f"def {fn}{args}:\n    {body}" for label, fn, _, args, body in EXERCISES}
 CHAPTER_HELPER = (
     "def nearest_reference(z, codebook):\n    return np.argmin(((z[:, None, :] - codebook[None]) ** 2).sum(-1), axis=1)"
 )
@@ -73,7 +74,10 @@ def synthetic_chapter() -> dict:
         _cell(
             "code",
             "# Set-up: in Colab, install vaebook (stand-in; Keras's NumPy backend: no TensorFlow import)\n"
-            "import os\n\nos.environ['KERAS_BACKEND'] = 'numpy'\nimport numpy as np\nimport vaebook.exercises",
+            "import os\nimport sys\n\nif 'google.colab' in sys.modules:\n    import subprocess\n\n"
+            "    subprocess.run([sys.executable, '-m', 'pip', 'install', "
+            "'vaebook @ git+https://github.com/vaebook/vaebook@main'])\n"
+            "os.environ['KERAS_BACKEND'] = 'numpy'\nimport numpy as np\nimport vaebook.exercises",
         ),
         _cell("code", CHAPTER_HELPER),
         _cell("markdown", "## Exercises"),
@@ -107,7 +111,7 @@ def answer(student: dict, answers: dict[str, str], below: dict[str, str] | None 
         cells.append(cell)
         tests = cell.get("metadata", {}).get("otter", {}).get("tests")
         if tests and tests[0] in answers:
-            check_line = A.cell_source(cell).split("\n\n\n", 1)[1]
+            check_line = E.cell_source(cell).split("\n\n\n", 1)[1]
             cell["source"] = answers[tests[0]] + "\n\n\n" + check_line
         if tests and below and tests[0] in below:
             cells.append(_cell("code", below[tests[0]]))
@@ -214,7 +218,7 @@ def built(tmp_path_factory):
     (tmp / "chapters").mkdir()
     chapter = tmp / "chapters" / "syn.ipynb"
     chapter.write_text(json.dumps(synthetic_chapter()))
-    rows = {row["chapter"]: row for row in A.build([chapter, LIGHT_CHAPTER], tmp / "assignments")}
+    rows = {row["chapter"]: row for row in B.build([chapter, LIGHT_CHAPTER], tmp / "assignments")}
     return tmp / "assignments", rows
 
 
@@ -404,6 +408,31 @@ def test_alias_finder():
     assert not finder.verdict("f", [*chapter, own], {"callable": True, "module": "__main__", "name": "f"})
 
 
+def test_the_exercises_are_found_with_or_without_the_builds_marks(built):
+    """The handed-out notebook is a reader notebook (no directives): the build marks each exercise's cell; a
+    notebook whose metadata was lost still shows the converted heading's anchor, a chapter its directive."""
+    from grading.marks import exercise_labels
+
+    assignments, _ = built
+    student = json.loads((assignments / "public" / "syn.ipynb").read_text())
+    assert "{exercise}" not in json.dumps(student)
+    labels = ["syn-written", *[label for label, *_ in EXERCISES]]
+    bare = json.loads(json.dumps(student))
+    for cell in bare["cells"]:
+        cell["metadata"] = {}
+    for nb in (student, bare, synthetic_chapter()):
+        assert [label for c in nb["cells"] for label in exercise_labels(c)] == labels
+    assert exercise_labels({"cell_type": "markdown", "metadata": {}, "source": "## Exercise 1.1 (no anchor)"}) == []
+    assert exercise_labels({"cell_type": "code", "metadata": {"vaebook": {"exercise": "x"}}, "source": ""}) == []
+    # A written answer: the cells a student adds below the exercise's cell, up to the next cell handed out.
+    at = next(i for i, c in enumerate(student["cells"]) if exercise_labels(c) == ["syn-written"])
+    for nb in (student, bare):
+        submission = json.loads(json.dumps(nb))
+        submission["cells"].insert(at + 1, _cell("markdown", "By Jensen's inequality, KL >= 0."))
+        found = written.answers(submission, student, labels[:1])
+        assert found == {"syn-written": [{"type": "markdown", "source": "By Jensen's inequality, KL >= 0."}]}
+
+
 def test_results_from_the_kernel_are_plain_data():
     import base64
 
@@ -423,39 +452,70 @@ def test_results_from_the_kernel_are_plain_data():
             decode(bad)
 
 
-def test_the_grader_archive_grades_outside_the_repository(built, tmp_path):
-    """The archive, unpacked outside the repository, grades with a venv whose vaebook is a wheel built from here.
-
-    The venv sees the Keras stack of the environment running the tests (--system-site-packages): installing
-    TensorFlow afresh takes minutes. Its own vaebook (the wheel) comes before any other on its path.
-    """
-    import subprocess
-    import venv
+def _archive(assignments: Path, row: dict, where: Path) -> Path:
     import zipfile
 
-    assignments, rows = built
-    built = rows["syn"]
-    with zipfile.ZipFile(assignments / built["grader"]) as z:
-        z.extractall(tmp_path / "grader")
-    assert "vaebook @ git+" in (tmp_path / "grader" / "requirements.txt").read_text()
-    venv.create(tmp_path / "venv", system_site_packages=True, with_pip=False)
-    python = tmp_path / "venv" / "bin" / "python"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    wheel_dir, source = tmp_path / "wheel", tmp_path / "source"  # built from a copy: no build/ in the checkout
+    with zipfile.ZipFile(assignments / row["grader"]) as z:
+        z.extractall(where)
+    return where
+
+
+def _clean_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+
+
+def _vaebook_wheel(tmp_path: Path, env: dict) -> Path:
+    """A wheel of this checkout's vaebook, built from a copy (no build/ left in the checkout)."""
+    import subprocess
+
+    wheel_dir, source = tmp_path / "wheel", tmp_path / "source"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "vaebook", source / "vaebook", ignore=shutil.ignore_patterns("__pycache__"))
-    pip = [sys.executable, "-m", "pip"]
     subprocess.run(
-        [*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheel_dir), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheel_dir), source],
         check=True,
         env=env,
     )
     (wheel,) = wheel_dir.glob("vaebook-*.whl")
-    # The stack (Keras, nbclient...) from the environment running the tests, after the venv's own packages.
-    import sysconfig
+    return wheel
 
+
+def _grade_with_archive(python: Path, grader: Path, subs: Path, out: Path, env: dict) -> dict[str, dict]:
+    """Run the archive's grade.py with ``python``; the gradebook's rows by student ID."""
+    import subprocess
+
+    run = subprocess.run(
+        [str(python), "grade.py", str(subs), "--out", str(out), "-j", "1"],
+        cwd=grader,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    with (out / "grades.csv").open() as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def test_the_grader_archive_grades_outside_the_repository(built, tmp_path):
+    """The archive, unpacked outside the repository, grades with a venv whose vaebook is a wheel built from here.
+
+    The venv sees the Keras stack of the environment running the tests (a .pth file): installing TensorFlow afresh
+    takes minutes, which test_the_grader_archive_grades_in_a_clean_virtual_environment (opt-in) spends. Its own
+    vaebook (the wheel) comes before any other on its path.
+    """
+    import subprocess
+    import sysconfig
+    import venv
+
+    assignments, rows = built
+    grader = _archive(assignments, rows["syn"], tmp_path / "grader")
+    assert "vaebook @ git+" in (grader / "requirements.txt").read_text()
+    venv.create(tmp_path / "venv", system_site_packages=True, with_pip=False)
+    python = tmp_path / "venv" / "bin" / "python"
+    env = _clean_env()
+    wheel = _vaebook_wheel(tmp_path, env)
     venv_site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True,
@@ -464,9 +524,9 @@ def test_the_grader_archive_grades_outside_the_repository(built, tmp_path):
         env=env,
         cwd=tmp_path,
     ).stdout.strip()
-    Path(venv_site, "zz_stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    Path(venv_site, "zz_stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # after the venv's own
     subprocess.run(
-        [*pip, "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
         check=True,
         env=env,
     )
@@ -479,15 +539,73 @@ def test_the_grader_archive_grades_outside_the_repository(built, tmp_path):
     )
     assert str(tmp_path / "venv") in where.stdout, where
     (tmp_path / "subs").mkdir()
-    shutil.copy(assignments / built["reference"], tmp_path / "subs" / "reference.ipynb")
-    run = subprocess.run(
-        [str(python), "grade.py", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "-j", "1"],
-        cwd=tmp_path / "grader",
+    shutil.copy(assignments / rows["syn"]["reference"], tmp_path / "subs" / "reference.ipynb")
+    (row,) = _grade_with_archive(python, grader, tmp_path / "subs", tmp_path / "out", env).values()
+    assert row["status"] == "graded" and row["percent"] == "100.0", row
+
+
+CLEAN_ENV = os.environ.get("VAEBOOK_CLEAN_ENV") == "1"
+
+
+@pytest.mark.skipif(not CLEAN_ENV, reason="opt-in (installs the Keras stack): make test-grader-archive")
+def test_the_grader_archive_grades_in_a_clean_virtual_environment(built, tmp_path):
+    """What a teacher does with the archive, in a virtual environment made here (python -m venv) that sees nothing
+    of this one: pip install -r requirements.txt, then grade.py. Every requirement comes from the package registry
+    at the archive's pinned version, except vaebook: its line pins a commit on GitHub, which this machine cannot
+    reach (and which need not be pushed yet), so it is replaced by a wheel of the same checkout; the test asserts
+    that the line it replaces is the build's pin.
+    """
+    import subprocess
+    import time
+
+    assignments, rows = built
+    row = rows["syn"]
+    grader = _archive(assignments, row, tmp_path / "grader")
+    pinned = f"vaebook @ {B.VAEBOOK_GIT}@{row['pin']}"
+    requirements = (grader / "requirements.txt").read_text().splitlines()
+    assert requirements[0] == pinned and B.check_pin(row["pin"]) == row["pin"]
+    stack = dict(line.split("==") for line in requirements[1:])
+    assert {"keras", "tensorflow", "numpy", "nbclient", "ipykernel"} <= set(stack), stack
+    env = _clean_env()
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, env=env)
+    python = tmp_path / "venv" / "bin" / "python"
+    local = tmp_path / "requirements-here.txt"
+    local.write_text("\n".join([f"vaebook @ {_vaebook_wheel(tmp_path, env).as_uri()}", *requirements[1:]]) + "\n")
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", str(local)], capture_output=True, text=True, env=env
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    print(f"\nclean venv: pip install -r requirements.txt took {time.monotonic() - t0:.0f} s")
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sys, importlib.metadata as m, vaebook\n"
+            "import json\nprint(vaebook.__file__)\nprint(json.dumps(sys.path))\n"
+            "for name in sys.argv[1:]:\n    print(name, m.version(name))",
+            *stack,
+        ],
         capture_output=True,
         text=True,
         env=env,
+        cwd=tmp_path,
     )
-    assert run.returncode == 0, run.stdout + run.stderr
-    with (tmp_path / "out" / "grades.csv").open() as f:
-        (row,) = list(csv.DictReader(f))
-    assert row["status"] == "graded" and row["percent"] == "100.0", row
+    assert probe.returncode == 0, probe.stderr
+    lines = probe.stdout.splitlines()
+    assert lines[0].startswith(str(tmp_path / "venv")), lines[0]
+    path = [p for p in json.loads(lines[1]) if p]  # nothing of the checkout, no site-packages but the venv's
+    assert not [p for p in path if p.startswith(str(ROOT))], path
+    packages = [p for p in path if "-packages" in p]
+    assert packages and all(p.startswith(str(tmp_path / "venv")) for p in packages), path
+    assert dict(line.split(" ") for line in lines[2:]) == stack  # the archive's versions, as pinned
+    (tmp_path / "subs").mkdir()
+    shutil.copy(assignments / row["reference"], tmp_path / "subs" / "reference.ipynb")
+    shutil.copy(assignments / row["student"], tmp_path / "subs" / "untouched.ipynb")
+    t1 = time.monotonic()
+    graded = _grade_with_archive(python, grader, tmp_path / "subs", tmp_path / "out", env)
+    print(f"clean venv: grading 2 notebooks took {time.monotonic() - t1:.0f} s")
+    said = {sid: (r["status"], r["total"], r["message"]) for sid, r in graded.items()}
+    assert graded["reference"]["status"] == "graded" and graded["reference"]["percent"] == "100.0", said
+    assert graded["untouched"]["status"] == "graded" and graded["untouched"]["total"] == "0", said
+    assert "NotImplementedError" in (tmp_path / "out" / "feedback" / "untouched.md").read_text()

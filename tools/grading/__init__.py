@@ -6,4 +6,5 @@ aliases.py  a graded function that is only an alias of chapter or vaebook code g
 worker.py   one submission: identify, run, judge each graded exercise after its cells, keep the executed notebook
 batch.py    a folder of submissions → one gradebook CSV, feedback files, in parallel, resumable
 written.py  written exercises: exported for manual grading, merged back into the gradebook
+marks.py    where a handed-out (reader) notebook's exercises are: the build's cell marks, else the headings
 """

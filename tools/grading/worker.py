@@ -92,8 +92,9 @@ def load_notebook(path: Path):
 def locate(nb, exercises: list[dict]) -> dict[str, tuple[int, int]]:
     """question → (answer cell, end of its region): the cells up to the next exercise belong to it."""
     from grading.aliases import check_call as _check_call  # the build's own rule for an answer cell
+    from grading.marks import exercise_labels
 
-    starts = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "{exercise}" in c.source]
+    starts = [i for i, c in enumerate(nb.cells) if exercise_labels(c)]
     out = {}
     for ex in exercises:
         q = ex["question"]

@@ -3,7 +3,8 @@ by hand, and a CSV of points to fill in that ``grade --manual`` merges into the 
 
 A student's answer to a written exercise is every cell the student added below the exercise's cell, up to the
 next cell of the notebook as it was handed out (the cells a student adds are the ones not in the handed-out copy).
-When one markdown cell holds several exercises, their answers are shown together under each of them.
+The exercise a cell starts is read from the build's mark on it (grading/marks.py); when one cell holds several
+exercises (a notebook made from raw MyST), their answers are shown together under each of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+
+from grading.marks import exercise_labels
 
 
 def _source(cell: dict) -> str:
@@ -25,7 +28,7 @@ def answers(nb: dict, handed_out: dict, labels: list[str]) -> dict[str, list[dic
     for cell in nb.get("cells", []):
         text = _source(cell)
         if (cell.get("cell_type"), text.strip()) in original:
-            current = [label for label in labels if f":label: {label}" in text]
+            current = [label for label in exercise_labels(cell) if label in labels]
             continue
         for label in current:
             out[label].append({"type": cell.get("cell_type", ""), "source": text})
