@@ -388,7 +388,8 @@ class LatentExplorer:
             f'<script type="application/json" class="vaebook-explorer-data">{payload}</script>'
             "<noscript>This figure needs JavaScript: the latent plane of the model and the digit it decodes."
             "</noscript>"
-            f"<style>{_STYLE}</style><script>{_SCRIPT}</script></div>"
+            f"<style>{_STYLE}</style><script>{_SCRIPT}(document.currentScript ? document.currentScript.parentElement"
+            f" : document.getElementById('vaebook-explorer-{digest}'));</script></div>"
         )
 
     def save(self, path: str | Path) -> Path:
@@ -424,9 +425,9 @@ _STYLE = """
 """
 
 # The page's script: read the data, build the figure, decode the point under the pointer. Hand-written, no library.
+# It is a function of the figure's container, called by the inline script that follows the figure's data.
 _SCRIPT = r"""
-(function () {
-  var root = document.currentScript ? document.currentScript.parentElement : null;
+(function (root) {
   if (!root || root.vaebookExplorer) { return; }
   var data = JSON.parse(root.querySelector("script.vaebook-explorer-data").textContent);
   function floats(b64) {
@@ -578,5 +579,5 @@ _SCRIPT = r"""
     point: function () { return current.slice(); }, pixels: function () { return lastPixels; },
     setLabel: function (k) { label = k; draw(); }, moveTo: function (z) { current = z.slice(); draw(); }};
   draw();
-})();
+})
 """
