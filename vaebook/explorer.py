@@ -451,10 +451,10 @@ _SCRIPT = r"""
       if (op.op === "label") {
         var g = new Float32Array(h.length + op.classes); g.set(h); g[h.length + label] = 1; h = g; dims = [g.length];
       } else if (op.op === "dense") {
-        var nin = op.kshape[0], nout = op.kshape[1], out = new Float32Array(op.b);
+        var nin = op.kshape[0], nout = op.kshape[1], out = new Float32Array(op.b), Kd = op.k;
         for (var i = 0; i < nin; i++) {
           var x = h[i], row = i * nout;
-          if (x !== 0) { for (var o = 0; o < nout; o++) { out[o] += x * op.k[row + o]; } }
+          if (x !== 0) { for (var o = 0; o < nout; o++) { out[o] += x * Kd[row + o]; } }
         }
         h = out; dims = [nout];
       } else if (op.op === "reshape") {
@@ -463,7 +463,7 @@ _SCRIPT = r"""
         var kh = op.kshape[0], kw = op.kshape[1], cout = op.kshape[2], cin = op.kshape[3], s = op.strides;
         var H = dims[0], Wd = dims[1], OH = H * s, OW = Wd * s;
         var top = op.crop[0], left = op.crop[1];
-        var res = new Float32Array(OH * OW * cout);
+        var res = new Float32Array(OH * OW * cout), K = op.k;
         for (var p = 0; p < OH * OW; p++) { res.set(op.b, p * cout); }
         for (var r = 0; r < H; r++) {
           for (var c = 0; c < Wd; c++) {
@@ -477,7 +477,7 @@ _SCRIPT = r"""
                 var ob = (orow * OW + ocol) * cout, kb = (a * kw + b) * cout * cin;
                 for (var co = 0; co < cout; co++) {
                   var acc = 0, kk = kb + co * cin;
-                  for (var ci = 0; ci < cin; ci++) { acc += h[base + ci] * op.k[kk + ci]; }
+                  for (var ci = 0; ci < cin; ci++) { acc += h[base + ci] * K[kk + ci]; }
                   res[ob + co] += acc;
                 }
               }
