@@ -1,11 +1,11 @@
-"""The interactive latent plane (vaebook.explorer) in Debian's chromium: the pointer drives it, and it draws what the
-Keras decoder draws.
+"""The interactive latent planes (vaebook.explorer) in Debian's chromium: the pointer drives them, and they draw what
+the Keras decoder draws.
 
-Two readings of the same figure: a standalone HTML file written by ``LatentExplorer.save`` and opened from disk (the
-"downloaded page" case, a small conditional decoder so that the class choice is driven too), and chapter 7's page of
-the built site (the trained 2-D VAE, whose decoded image at a fixed latent point the page stores, computed by
-Keras in the run that built it). In both, nothing is fetched from the network. The frame time (one decoder pass in
-the page's script) is printed; it is measured, never asserted.
+Three readings of the same figure: a standalone HTML file written by ``LatentExplorer.save`` and opened from disk (the
+"downloaded page" case, a small conditional decoder so that the class choice is driven too), chapter 7's page of the
+built site (the trained 2-D VAE) and chapter 8's (the trained 2-D conditional VAE). Each page stores the image that
+Keras decoded, in the run that built it, at a fixed latent point; the page's script must draw the same. Nothing is
+fetched from the network. The frame time (one decoder pass in the page's script) is printed, never asserted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 
 from conftest import SITE
 
@@ -114,18 +115,27 @@ def test_standalone_page_follows_the_pointer_and_matches_keras(browser, tmp_path
         page.close()
 
 
-def test_chapter_7_latent_explorer(browser, site_url):
-    page_path = next(SITE.glob("chapters/07_*.html"), None)
-    assert page_path is not None, f"no chapter 7 page in {SITE}"
+@pytest.mark.parametrize("chapter", ["07_", "08_"])
+def test_chapter_latent_explorer(browser, site_url, chapter):
+    """Chapter 7's latent plane of the d = 2 VAE, chapter 8's style plane of the d = 2 conditional VAE."""
+    page_path = next(SITE.glob(f"chapters/{chapter}*.html"), None)
+    assert page_path is not None, f"no chapter {chapter} page in {SITE}"
     page, errors = _open(browser, f"{site_url}/chapters/{page_path.name}", site_url)
     try:
         page.wait_for_load_state("networkidle")
         root = page.locator(".vaebook-explorer")
-        assert root.count() == 1, "chapter 7 has no latent explorer (or more than one)"
+        assert root.count() == 1, f"{page_path.name} has no latent explorer (or more than one)"
+        figure = page.locator("figure").filter(has=root)
+        assert figure.count() == 1 and "Fig." in figure.locator("figcaption").inner_text(), "not a numbered figure"
         seen = _drive(page, root, _check(root))
         data = json.loads(root.locator("script.vaebook-explorer-data").text_content())
+        if data["classes"]:
+            before = np.array(root.evaluate(READ_JS)["grey"])
+            root.locator("input[type=radio][value='7']").check()
+            page.wait_for_timeout(50)
+            assert np.abs(before - np.array(root.evaluate(READ_JS)["grey"])).max() >= 16, "the class choice did nothing"
         weights = len(base64.b64decode(data["weights"]))
-        print(f"chapter 7: {seen['frame_ms']:.2f} ms per decoder pass; weights {weights} bytes")
+        print(f"{page_path.name}: {seen['frame_ms']:.2f} ms per decoder pass; weights {weights} bytes")
         assert not errors, errors
     finally:
         page.close()
