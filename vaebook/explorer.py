@@ -18,7 +18,7 @@ The last output is a map of logits; the page shows ``sigmoid(logits)`` in grey (
 :func:`decoder_operations` reads these from a Keras decoder and :func:`decode_numpy` is their NumPy forward pass;
 the exporter runs both against the Keras decoder and refuses a decoder they do not reproduce.
 
-Used in: chapter 7, section "A two-dimensional latent space".
+Used in: chapter 7, section "A latent space to touch"; chapter 8, section "The style plane, to touch".
 """
 
 from __future__ import annotations
@@ -284,6 +284,8 @@ class LatentExplorer:
     Example:
         >>> explorer = LatentExplorer(vae2.decoder, vae2.encode(x_test)[0], y_test)  # doctest: +SKIP
         >>> explorer  # in a notebook: the interactive figure  # doctest: +SKIP
+
+    Used in: chapter 7, section "A latent space to touch"; chapter 8, section "The style plane, to touch".
     """
 
     def __init__(
