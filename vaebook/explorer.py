@@ -417,10 +417,11 @@ class LatentExplorer:
 
 _STYLE = """
 .vaebook-explorer{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;font:14px/1.4 sans-serif;
- color:#222;margin:8px 0}
+ color:#222;margin:8px 0;text-align:left}
 .vaebook-explorer .vx-plane{border:1px solid #bbb;cursor:crosshair;touch-action:none;background:#fff}
 .vaebook-explorer .vx-digit{border:1px solid #bbb;image-rendering:pixelated;width:168px;height:168px;background:#fff}
 .vaebook-explorer .vx-side{display:flex;flex-direction:column;gap:8px}
+.vaebook-explorer .vx-right{max-width:220px}
 .vaebook-explorer .vx-legend span{display:inline-block;margin-right:6px;white-space:nowrap}
 .vaebook-explorer .vx-legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:3px}
 .vaebook-explorer .vx-classes label{margin-right:6px;white-space:nowrap}
@@ -499,7 +500,7 @@ _SCRIPT = r"""
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) { e.className = cls; }
     if (text) { e.textContent = text; } return e; }
   var size = 320, ratio = window.devicePixelRatio || 1, E = data.extent;
-  var left = el("div", "vx-side"), side = el("div", "vx-side");
+  var left = el("div", "vx-side"), side = el("div", "vx-side vx-right");
   left.appendChild(el("strong", null, data.title));
   var plane = el("canvas", "vx-plane");
   plane.width = size * ratio; plane.height = size * ratio; plane.style.width = size + "px";
