@@ -12,6 +12,7 @@ Modules (import what you need; ``import vaebook`` alone loads only the light one
 - :mod:`vaebook.sample_metrics`  scores for samples: energy distance, MMD, share near the data, mode coverage
 - :mod:`vaebook.anomaly`, :mod:`vaebook.imputation`, :mod:`vaebook.hardware`  chapter 11's applications
 - :mod:`vaebook.claims`  the numbers a chapter's prose states, asserted by its hidden check cells
+- :mod:`vaebook.explorer`  the latent plane of a 2-D VAE as an interactive figure that runs in the reader's browser
 
 CONTRIBUTING.md lists what each module holds.
 """
@@ -43,6 +44,7 @@ _LAZY = (
     "imputation",
     "hardware",
     "claims",
+    "explorer",
 )
 
 
