@@ -74,7 +74,7 @@ def test_packed_weights_hold_every_array_in_order():
     spec, buffer = pack_operations(operations)
     assert len(buffer) == 4 * decoder.count_params()
     flat = np.frombuffer(buffer, dtype="<f4")
-    for op, entry in zip(operations, spec):
+    for op, entry in zip(operations, spec, strict=True):
         assert entry["op"] == op["op"]
         for key in ("kernel", "bias"):
             if key in op:

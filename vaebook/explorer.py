@@ -259,7 +259,7 @@ def _viridis(n: int) -> list[str]:
     import matplotlib
 
     colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 1.0, n))
-    return ["#%02x%02x%02x" % tuple(int(round(255 * c)) for c in rgba[:3]) for rgba in colors]
+    return ["#" + "".join(f"{round(255 * c):02x}" for c in rgba[:3]) for rgba in colors]
 
 
 class LatentExplorer:

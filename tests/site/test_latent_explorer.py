@@ -16,7 +16,6 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import SITE
 from test_site import KNOWN_THEME_ERRORS  # Jupyter Book 1's own theme errors, on every page
 
