@@ -38,8 +38,7 @@ CACHE = ROOT / "_build" / "cache" / "quick-default"
 # emptied as they are merged. For a listed chapter only the options it already has are checked (a caption, a name
 # of the book's form, unique); an unlisted chapter must pass everything, and a listed chapter that already passes
 # everything must leave the list (the test below says so).
-PENDING: set[str] = {
-}
+PENDING: set[str] = {}
 
 # pyplot functions that open, fill or show a figure; methods that draw an image on any axes.
 PYPLOT_DRAWING = {
