@@ -351,6 +351,7 @@ def main(argv=None):
     parts = ROOT / "_build" / "reference" / (NAME + ("-tiny" if args.tiny else ""))
     parts.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
+    commit = git("rev-parse", "HEAD")  # the code the runs start from
     base = [sys.executable, str(Path(__file__).resolve()), "--parts", str(parts), *sys.argv[1:]]
     procs = [subprocess.Popen([*base, "--worker", f"{i}/{args.jobs}"]) for i in range(args.jobs)]
     if any(p.wait() for p in procs):
@@ -408,7 +409,7 @@ def main(argv=None):
         "models": models,
         "provenance": {
             "command": "python reference/ch10_collapse.py " + " ".join(sys.argv[1:]),
-            "commit": git("rev-parse", "HEAD") + (" (with uncommitted changes)" if dirty else ""),
+            "commit": commit + (" (with uncommitted changes)" if dirty else ""),
             "date": when.isoformat(timespec="seconds"),
             "wall_time_s": round(time.perf_counter() - start, 1),
             "machine": {

@@ -38,7 +38,7 @@ CACHE = ROOT / "_build" / "cache" / "quick-default"
 # emptied as they are merged. For a listed chapter only the options it already has are checked (a caption, a name
 # of the book's form, unique); an unlisted chapter must pass everything, and a listed chapter that already passes
 # everything must leave the list (the test below says so).
-PENDING: set[str] = {}
+PENDING: set[str] = set()
 
 # pyplot functions that open, fill or show a figure; methods that draw an image on any axes.
 PYPLOT_DRAWING = {
@@ -52,6 +52,8 @@ PLOTTING_DRAWING = {
     "image_grid", "latent_scatter", "training_curves", "autoencoder_diagram", "draw_architecture", "animate_latents",
 }  # fmt: skip
 PLOTTING_NOT_DRAWING = {"use_book_style", "layer_rows", "axes_or_new"}
+# Objects whose display is a figure of their own (vaebook.explorer.LatentExplorer renders as HTML).
+HTML_FIGURES = {"LatentExplorer"}
 HIDDEN_TAGS = {"remove-cell", "remove-output"}
 NUMREF_RE = re.compile(r"\{numref\}`(?P<content>[^`]+)`")
 
@@ -115,6 +117,8 @@ def _calls(tree: ast.AST, in_loop: bool = False):
 def _draws(call: ast.Call, local_drawing: set[str]) -> bool:
     owner, name = _callee(call)
     if owner in ("plt", "pyplot") and name in PYPLOT_DRAWING:
+        return True
+    if name in HTML_FIGURES:  # an interactive figure: its HTML output is the figure
         return True
     if owner == "plotting" and name in PLOTTING_DRAWING:
         return True
