@@ -147,3 +147,13 @@ def _one_layer_decoder(layer):
 def test_layers_the_script_does_not_know_are_refused(layer, message):
     with pytest.raises(ValueError, match=message):
         decoder_operations(_one_layer_decoder(layer))
+
+
+def test_the_figure_carries_a_still_png_for_renderers_without_scripts():
+    decoder = build_mnist_decoder(2)
+    codes = np.random.default_rng(0).normal(size=(50, 2)).astype("float32")
+    explorer = LatentExplorer(decoder, codes, np.arange(50) % 10)
+    bundle = explorer._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png"}
+    assert bundle["text/html"] == explorer.to_html()
+    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n"

@@ -18,6 +18,13 @@ The last output is a map of logits; the page shows ``sigmoid(logits)`` in grey (
 :func:`decoder_operations` reads these from a Keras decoder and :func:`decode_numpy` is their NumPy forward pass;
 the exporter runs both against the Keras decoder and refuses a decoder they do not reproduce.
 
+In print (the book's PDF) no script runs: the figure's output also carries a still PNG of the plane and of the digit
+at the check point (:meth:`LatentExplorer.still`), which non-HTML renderers show instead.
+
+Why this module is long: the figure is self-contained, so its style sheet and its script (the forward pass in
+JavaScript, the pointer and class handling) are kept here as strings beside the Python that exports the weights
+they read; split apart, the two halves of one format would live in different files.
+
 Used in: chapter 7, section "A latent space to touch"; chapter 8, section "The style plane, to touch".
 """
 
@@ -404,8 +411,30 @@ class LatentExplorer:
         )
         return path
 
+    def still(self) -> bytes:
+        """A still of the figure as PNG bytes: the plane with its dots and the digit decoded at the check point."""
+        import io
+
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7.0, 3.2))
+        ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+        ax.scatter(self.codes[:, 0], self.codes[:, 1], c=self.labels, cmap="tab10", vmin=0, vmax=9, s=3)
+        ax.plot(*self.check["z"], "k+", ms=12)
+        ax.set(xlim=(-self.extent, self.extent), ylim=(-self.extent, self.extent), aspect="equal", title=self.title)
+        pixels = np.asarray(self.check["pixels"], dtype=float).reshape(self.image_shape[:2])
+        bx.imshow(pixels, cmap="gray_r", vmin=0, vmax=1)
+        bx.set(xticks=[], yticks=[], title="decoded at +")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
+
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        # HTML for the site, Jupyter and Colab (which prefer it); the still PNG for renderers without scripts.
+        return {"text/html": self.to_html(), "image/png": self.still()}
 
     def __repr__(self) -> str:
         kind = f"conditional, {self.num_classes} classes" if self.num_classes else "unconditional"
