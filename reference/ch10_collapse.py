@@ -300,7 +300,7 @@ def run_one(name: str, seed: int, args) -> dict:
 
 def worker(args):
     one_thread()
-    index, count = (int(v) for v in args.worker.split("/"))
+    index = int(args.worker.split("/")[0])
     parts = Path(args.parts)
     for name, seed in assignment(args)[index]:
         path = parts / f"{slug(name)}-seed{seed}.json"
@@ -378,7 +378,7 @@ def main(argv=None):
     )
     if changed:
         sys.exit(f"vaebook changed while the runs were made ({changed}); delete {parts} and run again")
-    load_data(args)
+    n_train = len(load_data(args)[0])  # also records the data source for the provenance
     dirty = git("status", "--porcelain", "--", "vaebook", "reference")
     results = {
         "name": NAME,
@@ -400,7 +400,7 @@ def main(argv=None):
             "patience": args.patience,
             "min_delta": args.min_delta,
             "anneal_epochs": args.anneal_epochs,
-            "train_digits": len(load_data(args)[0]),
+            "train_digits": n_train,
             "validation_digits": args.validation,
             "test_digits": args.test,
             "is_samples": args.is_samples,
