@@ -210,11 +210,14 @@ def execute_once(path: Path, out: Path, env: dict[str, str], timeout: int) -> tu
     seconds = time.perf_counter() - start
     if proc.returncode == 0:
         return True, seconds, ""
-    error = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    printed = [line for line in proc.stdout.strip().splitlines() if line.strip()]
+    error = printed[-1] if printed else ""
+    if len(printed) > 1:  # the child printed the traceback's end before its one-line summary
+        error = "\n".join(printed[-12:])
     if not error:
         stderr = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         error = stderr[-1] if stderr else f"exit status {proc.returncode}"
-    return False, seconds, error[:300]
+    return False, seconds, "\n".join(line[:300] for line in error.splitlines())
 
 
 def _execute_child(path: str, out: str, timeout: str) -> int:
@@ -232,6 +235,8 @@ def _execute_child(path: str, out: str, timeout: str) -> int:
     try:
         client.execute()
     except Exception as err:  # a failing cell, a dead kernel, a timeout: all are this notebook's failure
+        context = [line for line in ANSI.sub("", str(err)).splitlines() if line.strip()]
+        print("\n".join(context[-11:-1]))  # where it failed: the cell's end and the traceback's last frames
         print(_error_summary(err))
         # Keep what executed, for the reader of the log (not cached: the caller only caches successes).
         nbformat.write(nb, out + ".failed")
@@ -240,9 +245,24 @@ def _execute_child(path: str, out: str, timeout: str) -> int:
     return 0
 
 
+def kernel_died(error: str) -> bool:
+    """Whether a notebook failed because its kernel died (killed, aborted), not because a cell raised."""
+    return "DeadKernelError" in error
+
+
 def run_notebook(
-    path: Path, profile: str, backend: str | None, key: str, jobs: int, retries: int, timeout: int, build: Path
+    path: Path,
+    profile: str,
+    backend: str | None,
+    key: str,
+    jobs: int,
+    retries: int,
+    timeout: int,
+    build: Path,
+    retry_if=None,
 ) -> Result:
+    """Execute one notebook into the cache; a failure is tried again up to ``retries`` times (only the failures
+    ``retry_if(error)`` accepts, when it is given: the gate retries a dead kernel, never a failed assertion)."""
     rel = _rel(path)
     out = cache_dir(profile, backend, build) / path.name
     env = kernel_environment(profile, backend, jobs)
@@ -263,6 +283,8 @@ def run_notebook(
         result.errors.append(error)
         result.error = error
         print(f"  {rel}: attempt {attempt} failed after {seconds:.0f} s: {error}", flush=True)
+        if retry_if is not None and not retry_if(error):
+            break
     return result
 
 
@@ -397,7 +419,8 @@ def stage(
             if result is not None and result.status != "failed" and executed is not None:
                 nb = merge_outputs(source, executed)
             else:
-                nb = unexecuted_page(source, result.error if result else "not executed")
+                error = result.error.splitlines()[-1] if result and result.error else "not executed"
+                nb = unexecuted_page(source, error)
             target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return src
 

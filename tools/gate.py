@@ -129,7 +129,9 @@ def _notebook_tasks(
             if build.cached(cache / path.name, key) is not None:
                 return True, "cached"
             with Busy((busy or {}).get(path.stem, 0)) as spinning:
-                result = build.run_notebook(path, profile, backend, key, jobs, retries, 3600, build.BUILD)
+                result = build.run_notebook(
+                    path, profile, backend, key, jobs, retries, 3600, build.BUILD, retry_if=build.kernel_died
+                )
             tasks_results[(profile, backend, path)] = result
             tries = f" ({result.attempts} attempts)" if result.attempts > 1 else ""
             load = f" beside {spinning.n} busy processes" if spinning.n else ""
@@ -167,10 +169,10 @@ def tier(name: str, jobs: int) -> list[Task]:
     lint = Task("lint", [[PY, "-m", "ruff", "check", "."], [PY, "-m", "ruff", "format", "--check", "."]], weight=10)
     structure = Task("structure", PYTEST + ["tests/book"], weight=ESTIMATES["structure"])
     if name == "fast":
-        return [lint, structure, _unit("tensorflow"), *_notebook_tasks("smoke", None, jobs, retries=0)]
+        return [lint, structure, _unit("tensorflow"), *_notebook_tasks("smoke", None, jobs, retries=1)]
     if name != "full":
         raise ValueError(f"expected a tier 'fast' or 'full', got {name!r}")
-    quick = _notebook_tasks("quick", None, jobs, retries=0)
+    quick = _notebook_tasks("quick", None, jobs, retries=1)
     site = _site_task(tuple(t.name for t in quick))
     browser = Task(
         "browser",
@@ -191,8 +193,8 @@ def tier(name: str, jobs: int) -> list[Task]:
         *quick,
         site,
         browser,
-        *_notebook_tasks("smoke", "jax", jobs, retries=0, busy=BUSY_NOTEBOOKS),
-        *_notebook_tasks("smoke", "torch", jobs, retries=0),
+        *_notebook_tasks("smoke", "jax", jobs, retries=1, busy=BUSY_NOTEBOOKS),
+        *_notebook_tasks("smoke", "torch", jobs, retries=1),
         colab,
     ]
 
@@ -361,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.record:
         _record(args.tier, done, seconds, failed, args.jobs, list(load_start) if load_start else None)
     if failed:
+        # CI shows only the end of the output: repeat each failure's reason here, the first cause first
+        for name in failed:
+            reason = done[name][2].splitlines()
+            print(f"--- {name} failed:\n" + "\n".join(line[:300] for line in reason[-12:]), flush=True)
         print(f"gate: tier {args.tier} FAILED in {seconds:.0f} s: {', '.join(failed)}", flush=True)
         return 1
     print(f"gate: tier {args.tier}: all {len(done)} tasks passed in {seconds:.0f} s", flush=True)

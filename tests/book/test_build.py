@@ -135,6 +135,23 @@ def test_a_failing_notebook_is_retried_then_reported_and_the_others_are_kept(tmp
     assert all(r.attempts == 1 for r in again if r.status == "failed")
 
 
+def test_the_gate_retries_a_dead_kernel_but_never_a_failing_cell_and_says_where_it_failed(tmp_path, monkeypatch):
+    root = tmp_path / "book"
+    planted = "x = 1\nassert x == 2, 'planted assertion'"
+    _tiny_book(root, {"bad": planted, "dies": "import os; os._exit(1)"})
+    monkeypatch.setattr(build, "package_hash", lambda root=None: "p")
+    out = tmp_path / "_build"
+    by_name = {}
+    for path in build.toc_notebooks(root):
+        by_name[path.stem] = build.run_notebook(path, "smoke", None, "k", 1, 1, 60, out, retry_if=build.kernel_died)
+    assert by_name["bad"].status == "failed" and by_name["bad"].attempts == 1  # an assertion is not luck
+    assert by_name["dies"].status == "failed" and by_name["dies"].attempts == 2  # a killed kernel may be
+    assert build.kernel_died(by_name["dies"].error) and not build.kernel_died(by_name["bad"].error)
+    lines = by_name["bad"].error.splitlines()
+    assert lines[-1].startswith("CellExecutionError") and "planted assertion" in lines[-1]
+    assert any("assert x == 2" in line for line in lines[:-1])  # the failing line, not only the exception
+
+
 def test_the_build_command_names_the_failures_and_exits_1(tmp_path):
     bad = tmp_path / "bad.ipynb"
     bad.write_text(json.dumps(notebook(("code", "1 / 0"))))
@@ -182,6 +199,22 @@ def test_the_pool_respects_needs_and_runs_at_most_jobs_tasks_at_once(tmp_path):
     assert done["after-broken"] == (False, 0.0, "not run: broken failed")
     assert "after-broken" not in order
     assert all(done[name][0] for name in ("a", "b", "c", "site", "browser"))
+
+
+def test_a_failed_gate_ends_with_each_failures_reason(tmp_path, monkeypatch, capsys):
+    # CI shows the end of the output only: the reasons must come after the progress lines, just before the verdict
+    tasks = [
+        gate.Task("fine", lambda: (True, "ok")),
+        gate.Task("broken", lambda: (False, "Traceback ...\nAssertionError: planted reason")),
+        gate.Task("late", lambda: (True, "ok"), weight=-1),
+    ]
+    monkeypatch.setattr(gate, "tier", lambda name, jobs: tasks)
+    monkeypatch.setattr(gate, "preflight", lambda name: None)
+    monkeypatch.setattr(gate, "LOGS", tmp_path)
+    assert gate.main(["fast", "--jobs", "1"]) == 1
+    tail = capsys.readouterr().out.splitlines()[-4:]
+    assert tail[:3] == ["--- broken failed:", "Traceback ...", "AssertionError: planted reason"]
+    assert tail[3].startswith("gate: tier fast FAILED in") and tail[3].endswith(": broken")
 
 
 def test_priority_is_the_longest_chain_behind_a_task():
