@@ -174,6 +174,8 @@ def tier(name: str, jobs: int) -> list[Task]:
         raise ValueError(f"expected a tier 'fast' or 'full', got {name!r}")
     quick = _notebook_tasks("quick", None, jobs, retries=1)
     site = _site_task(tuple(t.name for t in quick))
+    # tests/book checks the executed quick chapters too (every image a numbered figure): after they exist
+    structure.needs = tuple(t.name for t in quick)
     browser = Task(
         "browser",
         PYTEST + ["tests/site"],

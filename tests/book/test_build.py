@@ -237,6 +237,8 @@ def test_the_tiers_cover_what_the_readme_says():
     assert {"colab-pins"} <= full
     for profile, backend in (("quick", "default"), ("smoke", "jax"), ("smoke", "torch")):
         assert {f"nb-{profile}-{backend}-{s}" for s in stems} <= full
+    by_name = {t.name: t for t in gate.tier("full", jobs=2)}  # the figure checks read the executed quick chapters
+    assert set(by_name["structure"].needs) == {f"nb-quick-default-{s}" for s in stems}
     with pytest.raises(ValueError, match="expected a tier"):
         gate.tier("slow", jobs=2)
 
