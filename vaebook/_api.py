@@ -1,4 +1,4 @@
-"""The one rule for a subpackage's ``__all__`` (vaebook.models, vaebook.layers, vaebook.exercises)."""
+"""The one rule for a subpackage's ``__all__`` (vaebook.models, vaebook.layers, vaebook.exercises, vaebook.plotting)."""
 
 import types
 
