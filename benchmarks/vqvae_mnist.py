@@ -130,10 +130,7 @@ def main():
             model = build_mnist_vqvae(
                 LATENT_DIM,
                 NUM_EMBEDDINGS,
-                beta=BETA,
-                ema_decay=0.99,
-                dead_code_threshold=5.0,
-                usage_decay=0.8,
+                quantizer_options=dict(beta=BETA, ema_decay=0.99, dead_code_threshold=5.0, usage_decay=0.8),
                 data_variance=variance,
                 seed=args.seed,
             )

@@ -54,6 +54,11 @@ def test_shapes_codes_and_the_constant_kl():
     mnist = build_mnist_pixelcnn_vqvae(latent_dim=4, num_embeddings=128, filters=8, num_residual_blocks=0)
     assert tuple(mnist(np.zeros((2, 28, 28, 1), "float32")).shape) == (2, 28, 28, 1)
     assert mnist.grid_shape == (7, 7) and abs(mnist.uniform_prior_kl - 237.75) < 0.01  # 49 log 128
+    # the builder's quantizer_options reach the quantizer, its **kwargs the model
+    assert mnist.name == "mnist_pixelcnn_vqvae" and mnist.quantizer.ema_decay == 0.99 and mnist.num_residual_blocks == 0
+    plain = build_mnist_pixelcnn_vqvae(4, 8, quantizer_options=dict(ema_decay=None, dead_code_threshold=None), name="p")
+    assert plain.quantizer.ema_decay is None and plain.quantizer.dead_code_threshold is None and plain.name == "p"
+    assert plain.num_embeddings == 8 and plain.first_kernel_size == 7
 
 
 def _reference(model, x, book):
@@ -160,8 +165,8 @@ def test_bad_arguments_raise_clear_errors():
         build_mnist_pixelcnn_vqvae(latent_dim=2, filters=1)
     with pytest.raises(ValueError, match="num_embeddings"):
         build_mnist_pixelcnn_vqvae(latent_dim=2, num_embeddings=0)
-    with pytest.raises(ValueError, match="encoder_filters"):
-        build_mnist_pixelcnn_vqvae(latent_dim=2, encoder_filters=(8,))
+    with pytest.raises(TypeError, match="usage"):  # quantizer_options are build_mnist_quantizer's arguments
+        build_mnist_pixelcnn_vqvae(latent_dim=2, quantizer_options=dict(usage=0.5))
     x = keras.Input((H, W, 1))
     encoder = keras.Model(x, keras.layers.Conv2D(D, 2, strides=2)(x))
     grid = keras.Input((3, 3, D))

@@ -22,7 +22,7 @@ def _images(n=32, seed=0):
 def test_fit_improves_reconstructions_and_logs_usage(ema):
     keras.utils.set_random_seed(0)
     kwargs = dict(ema_decay=0.9, dead_code_threshold=0.5) if ema else dict(ema_decay=None, dead_code_threshold=None)
-    model = build_mnist_vqvae(latent_dim=4, num_embeddings=8, filters=(4, 8), seed=0, **kwargs)
+    model = build_mnist_vqvae(latent_dim=4, num_embeddings=8, filters=(4, 8), quantizer_options=kwargs, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     x = _images(64)
     history = model.fit(x, batch_size=32, epochs=6, verbose=0).history
@@ -37,7 +37,11 @@ def test_fit_improves_reconstructions_and_logs_usage(ema):
 def test_loss_is_reconstruction_plus_quantizer_loss():
     keras.utils.set_random_seed(0)
     model = build_mnist_vqvae(
-        latent_dim=4, num_embeddings=8, filters=(4, 8), ema_decay=None, dead_code_threshold=None, data_variance=0.5
+        latent_dim=4,
+        num_embeddings=8,
+        filters=(4, 8),
+        quantizer_options=dict(ema_decay=None, dead_code_threshold=None),
+        data_variance=0.5,
     )
     x = _images(4)
     y_pred = model(x, training=True)

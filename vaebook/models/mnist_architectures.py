@@ -145,7 +145,8 @@ def build_mnist_quantizer(
     seed: int | None = None,
 ) -> VectorQuantizer:
     """The codebook of the MNIST VQ models: ``num_embeddings`` codes of dimension ``latent_dim``, EMA updates with
-    dead-code restarts by default (the arguments of :class:`vaebook.layers.VectorQuantizer`)."""
+    dead-code restarts by default (the arguments of :class:`vaebook.layers.VectorQuantizer`). The VQ builders take
+    ``beta``, ``ema_decay``, ``dead_code_threshold`` and ``usage_decay`` as one dict, ``quantizer_options``."""
     return VectorQuantizer(
         num_embeddings,
         latent_dim,

@@ -159,17 +159,13 @@ class PixelCNNVAE(PixelCNNDecoded, LatentGaussianModel):
         return self.decode(self.encode(x, batch_size)[0], seed=seed, batch_size=batch_size)
 
 
-def build_mnist_pixelcnn_vae(
-    latent_dim: int = 16,
-    filters: int = 32,
-    num_residual_blocks: int = 2,
-    first_kernel_size: int = 7,
-    beta: float = 1.0,
-    free_bits: float | None = None,
-    seed: int | None = None,
-    name: str = "mnist_pixelcnn_vae",
-) -> PixelCNNVAE:
+def build_mnist_pixelcnn_vae(latent_dim: int = 16, filters: int = 32, **kwargs: Any) -> PixelCNNVAE:
     """Chapter 7's convolutional encoder with a PixelCNN decoder conditioned on z, for binarized 28×28 digits.
+
+    The conditioner (:func:`build_mnist_conditioner`) makes a feature map of ``filters`` channels, the width of the
+    masked layers. ``**kwargs`` are the model's own arguments, passed to :class:`PixelCNNVAE`:
+    ``num_residual_blocks`` (2), ``first_kernel_size`` (7), ``beta`` (1.0), ``free_bits`` (None), ``seed`` (None)
+    and ``name`` (here ``"mnist_pixelcnn_vae"``).
 
     ``first_kernel_size`` and ``num_residual_blocks`` set the decoder's receptive field: the default (7×7 then two
     3×3 blocks) sees a wide window of earlier pixels and can draw digit strokes without z; ``first_kernel_size=3,
@@ -183,14 +179,4 @@ def build_mnist_pixelcnn_vae(
     """
     encoder = build_mnist_encoder(latent_dim)
     conditioner = build_mnist_conditioner(latent_dim, filters)
-    return PixelCNNVAE(
-        encoder,
-        conditioner,
-        filters=filters,
-        num_residual_blocks=num_residual_blocks,
-        first_kernel_size=first_kernel_size,
-        beta=beta,
-        free_bits=free_bits,
-        seed=seed,
-        name=name,
-    )
+    return PixelCNNVAE(encoder, conditioner, filters=filters, **{"name": "mnist_pixelcnn_vae", **kwargs})

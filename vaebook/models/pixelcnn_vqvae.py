@@ -223,20 +223,14 @@ def build_mnist_pixelcnn_vqvae(
     latent_dim: int = 16,
     num_embeddings: int = 128,
     filters: int = 32,
-    num_residual_blocks: int = 2,
-    first_kernel_size: int = 7,
-    beta: float = 0.25,
-    ema_decay: float | None = 0.99,
-    dead_code_threshold: float | None = 5.0,
-    usage_decay: float = 0.8,
-    encoder_filters: tuple[int, int] = (32, 64),
+    quantizer_options: dict[str, Any] | None = None,
     seed: int | None = None,
-    name: str = "mnist_pixelcnn_vqvae",
+    **kwargs: Any,
 ) -> PixelCNNVQVAE:
     """Chapter 9's VQ encoder and quantizer with chapter 10's PixelCNN decoder, for binarized 28×28 digits.
 
-    Encoder: Conv2D(32, 3, stride 2, ReLU) → Conv2D(64, 3, stride 2, ReLU) → Conv2D(latent_dim, 1), a 7×7 grid;
-    quantizer: ``num_embeddings`` codes, EMA codebook with dead-code restarts by default (as
+    Encoder: chapter 9's, Conv2D(32, 3, stride 2, ReLU) → Conv2D(64, 3, stride 2, ReLU) → Conv2D(latent_dim, 1),
+    a 7×7 grid; quantizer: ``num_embeddings`` codes, EMA codebook with dead-code restarts by default (as
     :func:`vaebook.models.build_mnist_vqvae`); conditioner: 7×7×latent_dim → 28×28×filters by two stride-2
     transposed convolutions; pixel network: the masked stack of :func:`vaebook.models.build_mnist_pixelcnn_vae`
     with the same ``filters``, ``num_residual_blocks`` and ``first_kernel_size``. Its constant "KL" is
@@ -246,15 +240,11 @@ def build_mnist_pixelcnn_vqvae(
         latent_dim: dimension D of each code.
         num_embeddings: codebook size K.
         filters: channels of the masked layers (and of the conditioning feature map).
-        num_residual_blocks: masked residual blocks of the decoder.
-        first_kernel_size: odd kernel size of the decoder's mask-A layer.
-        beta: commitment weight.
-        ema_decay: EMA decay of the codebook, or ``None`` for a codebook learned by gradient descent.
-        dead_code_threshold: restart codes used less than this many times per batch (moving average), or None.
-        usage_decay: decay of the moving average of code usage.
-        encoder_filters: channels of the encoder's two strided convolutions.
+        quantizer_options: ``None``, or a dict of the quantizer's other arguments (``beta``, ``ema_decay``,
+            ``dead_code_threshold``, ``usage_decay``), as for :func:`vaebook.models.build_mnist_vqvae`.
         seed: seed of the quantizer's restarts.
-        name: the model's name.
+        **kwargs: the model's own arguments, passed to :class:`PixelCNNVQVAE`: ``num_residual_blocks`` (2),
+            ``first_kernel_size`` (7) and ``name`` (here ``"mnist_pixelcnn_vqvae"``).
 
     Returns:
         An uncompiled :class:`PixelCNNVQVAE`.
@@ -263,18 +253,11 @@ def build_mnist_pixelcnn_vqvae(
     """
     latent_dim = check_integer("latent_dim", latent_dim)
     filters = check_integer("filters", filters, 2)
-    if len(tuple(encoder_filters)) != 2:
-        raise ValueError(f"encoder_filters must be two channel counts; got {encoder_filters!r}.")
-    f1, f2 = (check_integer("encoder_filters", f) for f in encoder_filters)
-    quantizer = build_mnist_quantizer(
-        latent_dim, num_embeddings, beta, ema_decay, dead_code_threshold, usage_decay, seed
-    )
+    quantizer = build_mnist_quantizer(latent_dim, num_embeddings, seed=seed, **(quantizer_options or {}))
     return PixelCNNVQVAE(
-        build_mnist_vq_encoder(latent_dim, (f1, f2)),
+        build_mnist_vq_encoder(latent_dim),
         quantizer,
         build_mnist_grid_conditioner(latent_dim, filters),
         filters=filters,
-        num_residual_blocks=num_residual_blocks,
-        first_kernel_size=first_kernel_size,
-        name=name,
+        **{"name": "mnist_pixelcnn_vqvae", **kwargs},
     )

@@ -165,33 +165,32 @@ class VQVAE(VQModel):
 def build_mnist_vqvae(
     latent_dim: int = 16,
     num_embeddings: int = 128,
-    beta: float = 0.25,
-    ema_decay: float | None = 0.99,
-    dead_code_threshold: float | None = 5.0,
-    usage_decay: float = 0.8,
     filters: tuple[int, int] = (32, 64),
-    data_variance: float = 1.0,
+    quantizer_options: dict[str, Any] | None = None,
     seed: int | None = None,
+    **kwargs: Any,
 ) -> VQVAE:
     """The chapter's MNIST VQ-VAE: 28×28×1 images → a 7×7 grid of ``latent_dim`` vectors → 128 codes → images.
 
     Encoder: Conv2D(32, 3, stride 2, ReLU) → Conv2D(64, 3, stride 2, ReLU) → Conv2D(latent_dim, 1); decoder: the
     mirror image with transposed convolutions and a linear 1-channel output (the keras.io VQ-VAE example's
-    layout). The quantizer is EMA + restart by default; ``ema_decay=None, dead_code_threshold=None`` gives the
-    plain VQ-VAE with a codebook learned by gradient descent.
+    layout); quantizer: :func:`build_mnist_quantizer`, EMA + restart by default;
+    ``quantizer_options=dict(ema_decay=None, dead_code_threshold=None)`` gives the plain VQ-VAE with a codebook
+    learned by gradient descent.
 
     Args:
         latent_dim: dimension ``D`` of each code.
         num_embeddings: codebook size ``K``.
-        beta: commitment weight.
-        ema_decay: EMA decay of the codebook, or ``None`` for a trainable codebook.
-        dead_code_threshold: restart codes used less than this many times per batch (moving average), or None.
-            The default 5 (with 128 images of 49 vectors per batch, about a tenth of the average usage 49) and
-            ``usage_decay = 0.8`` keep all 128 codes in use on the held-out digits (benchmarks/vqvae_mnist.py).
-        usage_decay: decay of the moving average of code usage.
         filters: channels of the two strided convolutions.
-        data_variance: divisor of the squared reconstruction error.
+        quantizer_options: ``None``, or a dict of the quantizer's other arguments, those of
+            :func:`build_mnist_quantizer`: ``beta`` (commitment weight, 0.25), ``ema_decay`` (0.99, ``None`` for a
+            trainable codebook), ``dead_code_threshold`` (5.0, ``None`` for no restarts) and ``usage_decay`` (0.8).
+            The default threshold 5 (with 128 images of 49 vectors per batch, about a tenth of the average usage
+            49) and ``usage_decay = 0.8`` keep all 128 codes in use on the held-out digits
+            (benchmarks/vqvae_mnist.py).
         seed: seed of the quantizer's restarts.
+        **kwargs: the model's own arguments, passed to :class:`VQVAE`: ``data_variance`` (1.0, the divisor of the
+            squared reconstruction error) and ``name`` (here ``"vqvae"``).
 
     Returns:
         An uncompiled :class:`VQVAE`.
@@ -200,9 +199,7 @@ def build_mnist_vqvae(
     """
     encoder = build_mnist_vq_encoder(latent_dim, filters)
     decoder = build_mnist_vq_decoder(latent_dim, filters)
-    quantizer = build_mnist_quantizer(
-        latent_dim, num_embeddings, beta, ema_decay, dead_code_threshold, usage_decay, seed
-    )
-    model = VQVAE(encoder, decoder, quantizer, data_variance=data_variance, name="vqvae")
+    quantizer = build_mnist_quantizer(latent_dim, num_embeddings, seed=seed, **(quantizer_options or {}))
+    model = VQVAE(encoder, decoder, quantizer, **{"name": "vqvae", **kwargs})
     model.build((None, *MNIST_IMAGE_SHAPE))
     return model
