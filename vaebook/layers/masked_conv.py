@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from vaebook._serialization import DeclaredConfig
 from vaebook._validation import check_integer
 
 __all__ = ["MaskedConv2D", "MaskedResidualBlock", "causal_mask"]
@@ -87,7 +88,7 @@ class MaskedConv2D(keras.layers.Conv2D):
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class MaskedResidualBlock(keras.layers.Layer):
+class MaskedResidualBlock(DeclaredConfig, keras.layers.Layer):
     """PixelCNN residual block: 1×1 conv → masked 3×3 conv (type B) → 1×1 conv, each with its activation, plus
     the input.
 
@@ -124,8 +125,3 @@ class MaskedResidualBlock(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(filters=self.filters, kernel_size=self.kernel_size, activation=self.activation)
-        return config

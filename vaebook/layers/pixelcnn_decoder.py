@@ -11,12 +11,11 @@ grid) both compose this one layer; they differ only in how they make ``c``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 import numpy as np
 from keras import ops
 
+from vaebook._serialization import DeclaredConfig
 from vaebook._validation import check_integer
 from vaebook.layers.masked_conv import MaskedConv2D, MaskedResidualBlock
 
@@ -24,7 +23,7 @@ __all__ = ["PixelCNNDecoder"]
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class PixelCNNDecoder(keras.layers.Layer):
+class PixelCNNDecoder(DeclaredConfig, keras.layers.Layer):
     """Masked-convolution stack ``[image, condition] → one logit per pixel``, the condition added after each layer.
 
     ``h = maskA(x) + 1×1(c)``; for each residual block ``h = block(h) + 1×1(c)``; then a 1×1 mask-B convolution
@@ -133,12 +132,3 @@ class PixelCNNDecoder(keras.layers.Layer):
             # Not tracked as a sublayer: it only wraps this layer, whose weights are saved once.
             object.__setattr__(self, "_sampler", keras.Model([image, condition], self([image, condition])))
         return self._sampler
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            filters=self.filters,
-            num_residual_blocks=self.num_residual_blocks,
-            first_kernel_size=self.first_kernel_size,
-        )
-        return config

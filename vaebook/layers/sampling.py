@@ -7,6 +7,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from vaebook._serialization import DeclaredConfig
 from vaebook._validation import check_integer
 
 __all__ = ["Sampling", "LOG_VAR_MIN", "LOG_VAR_MAX", "clamp_log_var"]
@@ -34,7 +35,7 @@ def clamp_log_var(log_var: Any):
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class Sampling(keras.layers.Layer):
+class Sampling(DeclaredConfig, keras.layers.Layer):
     """Draw z ~ N(μ, diag σ²) by reparameterization: z = μ + exp(½ log σ²) · ε, ε ~ N(0, I).
 
     Called on ``[mean, log_var]``. Because ε is the only random quantity and z is a smooth function of μ and
@@ -84,8 +85,3 @@ class Sampling(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        config.update({"seed": self.seed})
-        return config

@@ -19,6 +19,7 @@ import keras
 from keras import ops
 
 from vaebook import losses
+from vaebook._serialization import DeclaredConfig
 from vaebook._validation import check_integer
 
 __all__ = ["VectorQuantizer", "code_perplexity", "fraction_of_codes_used", "squared_distances"]
@@ -89,7 +90,7 @@ def _counts(indices: Any, num_embeddings: int) -> Any:
 
 
 @keras.saving.register_keras_serializable(package="vaebook")
-class VectorQuantizer(keras.layers.Layer):
+class VectorQuantizer(DeclaredConfig, keras.layers.Layer):
     """Nearest-neighbour vector quantization with a straight-through gradient, as in a VQ-VAE.
 
     The input's last axis holds the vectors to quantize: shape ``(..., embedding_dim)``, e.g. ``(B, 7, 7, 16)``
@@ -303,18 +304,3 @@ class VectorQuantizer(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
-
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            num_embeddings=self.num_embeddings,
-            embedding_dim=self.embedding_dim,
-            beta=self.beta,
-            ema_decay=self.ema_decay,
-            epsilon=self.epsilon,
-            dead_code_threshold=self.dead_code_threshold,
-            usage_decay=self.usage_decay,
-            embeddings_initializer=keras.initializers.serialize(self.embeddings_initializer),
-            seed=self.seed,
-        )
-        return config

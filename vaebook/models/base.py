@@ -28,6 +28,7 @@ import numpy as np
 from keras import ops
 
 from vaebook import losses
+from vaebook._serialization import DeclaredConfig
 from vaebook._validation import check_integer
 from vaebook.layers.sampling import Sampling, clamp_log_var
 
@@ -68,16 +69,7 @@ def batched(fn: Callable, *arrays: np.ndarray, batch_size: int = BATCH_SIZE) -> 
     return np.concatenate([to_numpy(p) for p in parts])
 
 
-def _plain(value: Any) -> Any:
-    """A config value: a variable's value as a float, a tuple as a list."""
-    if isinstance(value, keras.Variable):
-        return float(to_numpy(value))
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-class GenerativeModel(keras.Model):
+class GenerativeModel(DeclaredConfig, keras.Model):
     """The base of vaebook's generative models: declared sub-models, a generic config, trackers, NumPy batching.
 
     Subclasses set three class attributes (see the module docstring): ``submodels``, ``config_keys`` and
@@ -116,9 +108,8 @@ class GenerativeModel(keras.Model):
         return loss + sum(self.losses) if self.losses else loss  # Python's sum: ops.sum of a list fails under jit
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
+        config = super().get_config()  # Keras's, and the config_keys (vaebook._serialization.DeclaredConfig)
         config.update({name: keras.saving.serialize_keras_object(getattr(self, name)) for name in self.submodels})
-        config.update({name: _plain(getattr(self, name)) for name in self.config_keys})
         return config
 
     @classmethod
