@@ -35,6 +35,15 @@ def check_integer(name: str, value: Any, minimum: int = 1, where: str = "", hint
     return int(value)
 
 
+def check_seed(seed: Any, where: str = "") -> int | None:
+    """``seed`` as a Python int if it is a non-negative integer, or ``None`` (a seed drawn from the global state).
+
+    Raises:
+        ValueError: ``"<where>: seed must be a non-negative integer or None; got <value>."``
+    """
+    return None if seed is None else check_integer("seed", seed, minimum=0, where=where, hint=" or None")
+
+
 def as_digit_images(images: Any) -> np.ndarray:
     """A non-empty batch of 28×28 grey images in [0, 1] as float32 of shape ``(N, 28, 28, 1)``.
 

@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from vaebook._serialization import DeclaredConfig
-from vaebook._validation import check_integer
+from vaebook._validation import check_seed
 
 __all__ = ["Sampling", "LOG_VAR_MIN", "LOG_VAR_MAX", "clamp_log_var"]
 
@@ -61,10 +61,8 @@ class Sampling(DeclaredConfig, keras.layers.Layer):
 
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None:
-            seed = check_integer("seed", seed, minimum=0, where="Sampling", hint=" or None")
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = check_seed(seed, where="Sampling")
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:

@@ -68,6 +68,10 @@ from vaebook.models.pixelcnn_vqvae import (
     build_mnist_pixelcnn_vqvae as build_mnist_pixelcnn_vqvae,
 )
 from vaebook.models.tabular_vae import TabularVAE as TabularVAE
+from vaebook.models.toy_architectures import (
+    build_toy_denoiser as build_toy_denoiser,
+    build_toy_mlp as build_toy_mlp,
+)
 from vaebook.models.vae import VAE as VAE
 from vaebook.models.vqvae import VQVAE as VQVAE, VQModel as VQModel, build_mnist_vqvae as build_mnist_vqvae
 

@@ -26,8 +26,9 @@ import numpy as np
 from keras import ops
 
 from vaebook import losses
-from vaebook._validation import check_integer
+from vaebook._validation import check_integer, check_seed
 from vaebook.models.base import GenerativeModel, check_model
+from vaebook.models.toy_architectures import build_toy_denoiser
 
 __all__ = ["DDPM", "build_toy_ddpm", "noise_schedule", "timestep_embedding"]
 
@@ -131,8 +132,7 @@ class DDPM(GenerativeModel):
                 f"the denoiser's time input must have shape (batch, E) with E even; got "
                 f"{tuple(denoiser.inputs[1].shape)}."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
+        seed = check_seed(seed)
         self.denoiser = denoiser
         self.num_steps = check_integer("num_steps", num_steps)
         self.schedule = schedule
@@ -140,7 +140,7 @@ class DDPM(GenerativeModel):
         self.alphas = 1.0 - self.betas
         self.alpha_bars = np.cumprod(self.alphas)
         self.embedding_dim = int(denoiser.inputs[1].shape[-1])
-        self.seed = None if seed is None else int(seed)
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
 
@@ -213,8 +213,8 @@ def build_toy_ddpm(
 ) -> DDPM:
     """A DDPM whose denoiser is a small MLP for low-dimensional data.
 
-    Denoiser: [x_t (data_dim,), time features (embedding_dim,)] → concatenate → Dense(h, silu) per entry of
-    ``hidden`` → Dense(data_dim), the predicted noise.
+    Denoiser: :func:`vaebook.models.build_toy_denoiser`, [x_t (data_dim,), time features (embedding_dim,)] →
+    concatenate → Dense(h, silu) per entry of ``hidden`` → Dense(data_dim), the predicted noise.
 
     Args:
         data_dim: dimension of a data point.
@@ -229,15 +229,5 @@ def build_toy_ddpm(
 
     Used in: chapter 12, section "Diffusion: learning to remove noise".
     """
-    data_dim = check_integer("data_dim", data_dim)
-    embedding_dim = check_integer("embedding_dim", embedding_dim)
-    if embedding_dim % 2:
-        raise ValueError(f"embedding_dim must be even; got {embedding_dim}.")
-    hidden = tuple(check_integer("each entry of hidden", h) for h in hidden)
-    x_in = keras.Input((data_dim,), name="x_t")
-    t_in = keras.Input((embedding_dim,), name="time_features")
-    h = keras.layers.Concatenate(name="concat")([x_in, t_in])
-    for i, units in enumerate(hidden):
-        h = keras.layers.Dense(units, activation="silu", name=f"denoiser_dense_{i}")(h)
-    out = keras.layers.Dense(data_dim, name="predicted_noise")(h)
-    return DDPM(keras.Model([x_in, t_in], out, name="denoiser"), num_steps=num_steps, schedule=schedule, seed=seed)
+    denoiser = build_toy_denoiser(data_dim, embedding_dim, hidden)
+    return DDPM(denoiser, num_steps=num_steps, schedule=schedule, seed=seed)

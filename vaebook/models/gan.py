@@ -29,8 +29,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from vaebook._validation import check_integer
+from vaebook._validation import check_integer, check_seed
 from vaebook.models.base import BATCH_SIZE, GenerativeModel, batched, check_model
+from vaebook.models.toy_architectures import build_toy_mlp
 
 __all__ = ["GAN", "build_toy_gan"]
 
@@ -85,12 +86,11 @@ class GAN(GenerativeModel):
                 f"the generator's input must be a noise vector, shape (batch, latent_dim); got "
                 f"{tuple(generator.inputs[0].shape)}."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}.")
+        seed = check_seed(seed)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.inputs[0].shape[-1])
-        self.seed = None if seed is None else int(seed)
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
 
@@ -143,21 +143,14 @@ class GAN(GenerativeModel):
         return batched(lambda xb: ops.sigmoid(self.discriminator(xb, training=False))[:, 0], x, batch_size=batch_size)
 
 
-def _mlp(input_dim: int, hidden: tuple[int, ...], output_dim: int, activation: str, name: str) -> keras.Model:
-    inputs = keras.Input((input_dim,), name=f"{name}_input")
-    h = inputs
-    for i, units in enumerate(hidden):
-        h = keras.layers.Dense(units, activation=activation, name=f"{name}_dense_{i}")(h)
-    return keras.Model(inputs, keras.layers.Dense(output_dim, name=f"{name}_out")(h), name=name)
-
-
 def build_toy_gan(
     data_dim: int = 2, latent_dim: int = 2, hidden: tuple[int, ...] = (128, 128), seed: int | None = None
 ) -> GAN:
     """A GAN of two small MLPs for low-dimensional data.
 
     Generator: (latent_dim,) → Dense(h, relu) per entry of ``hidden`` → Dense(data_dim), linear output.
-    Discriminator: (data_dim,) → Dense(h, leaky relu) per entry of ``hidden`` → Dense(1), one logit.
+    Discriminator: (data_dim,) → Dense(h, leaky relu) per entry of ``hidden`` → Dense(1), one logit. Both are
+    :func:`vaebook.models.build_toy_mlp`.
 
     Args:
         data_dim: dimension of a data point.
@@ -172,7 +165,7 @@ def build_toy_gan(
     """
     data_dim = check_integer("data_dim", data_dim)
     latent_dim = check_integer("latent_dim", latent_dim)
-    hidden = tuple(check_integer("each entry of hidden", h) for h in hidden)
-    generator = _mlp(latent_dim, hidden, data_dim, "relu", "generator")
-    discriminator = _mlp(data_dim, hidden, 1, "leaky_relu", "discriminator")
+    hidden = tuple(hidden)  # used twice
+    generator = build_toy_mlp(latent_dim, data_dim, hidden, activation="relu", name="generator")
+    discriminator = build_toy_mlp(data_dim, 1, hidden, activation="leaky_relu", name="discriminator")
     return GAN(generator, discriminator, seed=seed)
