@@ -70,6 +70,17 @@ def _reference_gaussian_kl(mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
     return -0.5 * np.sum(1.0 + log_var - mean**2 - np.exp(log_var), axis=-1)
 
 
+def _gaussian_kl_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """(mean, log_var, what) of each case: two closed forms by hand, then a random batch."""
+    rng = np.random.default_rng(4)
+    return [
+        (np.zeros((1, 2)), np.zeros((1, 2)), "q equal to the prior: KL = 0"),
+        (np.array([[1.0]]), np.array([[0.0]]), "mean 1, variance 1: KL = 0.5 nats"),
+        (np.array([[0.0]]), np.array([[np.log(4.0)]]), "mean 0, variance 4: KL = (4 - 1 - log 4) / 2"),
+        (rng.normal(size=(5, 3)), rng.normal(scale=0.7, size=(5, 3)), "a batch of 5 examples, 3 latent dims"),
+    ]
+
+
 def check_gaussian_kl(fn: Callable) -> CheckReport:
     """Check ``fn(mean, log_var)``: KL(N(mean, diag exp(log_var)) || N(0, I)) per example, in nats.
 
@@ -86,14 +97,7 @@ def check_gaussian_kl(fn: Callable) -> CheckReport:
     Used in: chapter 4, section "Exercises".
     """
     checker = Checker("Exercise: KL(N(mean, exp(log_var)) || N(0, I))")
-    rng = np.random.default_rng(4)
-    cases = [
-        (np.zeros((1, 2)), np.zeros((1, 2)), "q equal to the prior: KL = 0"),
-        (np.array([[1.0]]), np.array([[0.0]]), "mean 1, variance 1: KL = 0.5 nats"),
-        (np.array([[0.0]]), np.array([[np.log(4.0)]]), "mean 0, variance 4: KL = (4 - 1 - log 4) / 2"),
-        (rng.normal(size=(5, 3)), rng.normal(scale=0.7, size=(5, 3)), "a batch of 5 examples, 3 latent dims"),
-    ]
-    for mean, log_var, what in cases:
+    for mean, log_var, what in _gaussian_kl_cases():
         expected = _reference_gaussian_kl(mean, log_var)
         per_dim = -0.5 * (1.0 + log_var - mean**2 - np.exp(log_var))
         variants = {

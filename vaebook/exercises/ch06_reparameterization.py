@@ -15,6 +15,21 @@ from vaebook.exercises._checking import Checker, CheckReport, _which
 __all__ = ["check_gumbel_softmax", "check_reparameterized_sample"]
 
 
+def _reparameterized_sample_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]:
+    """(mean, log_var, eps, what) of each case: z = eps, one sample by hand, a random batch."""
+    rng = np.random.default_rng(6)
+    return [
+        (np.zeros((2, 3)), np.zeros((2, 3)), rng.normal(size=(2, 3)), "mean 0, log_var 0: z = eps"),
+        (
+            np.full((1, 2), 3.0),
+            np.full((1, 2), np.log(4.0)),
+            np.ones((1, 2)),
+            "mean 3, variance 4, eps = 1: z = 3 + 2 * 1 = 5",
+        ),
+        (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), "a random batch"),
+    ]
+
+
 def check_reparameterized_sample(fn: Callable) -> CheckReport:
     """Check ``fn(mean, log_var, eps)``: the sample ``z = mean + exp(log_var / 2) * eps`` of N(mean, exp(log_var)).
 
@@ -29,18 +44,7 @@ def check_reparameterized_sample(fn: Callable) -> CheckReport:
     Used in: chapter 6, section "Exercises".
     """
     checker = Checker("Exercise: a reparameterized Gaussian sample")
-    rng = np.random.default_rng(6)
-    cases = [
-        (np.zeros((2, 3)), np.zeros((2, 3)), rng.normal(size=(2, 3)), "mean 0, log_var 0: z = eps"),
-        (
-            np.full((1, 2), 3.0),
-            np.full((1, 2), np.log(4.0)),
-            np.ones((1, 2)),
-            "mean 3, variance 4, eps = 1: z = 3 + 2 * 1 = 5",
-        ),
-        (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), "a random batch"),
-    ]
-    for mean, log_var, eps, what in cases:
+    for mean, log_var, eps, what in _reparameterized_sample_cases():
         expected = mean + np.exp(0.5 * log_var) * eps
         variants = {
             "exp(log_var) is the variance; the standard deviation is exp(log_var / 2)": mean + np.exp(log_var) * eps,

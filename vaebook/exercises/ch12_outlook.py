@@ -37,6 +37,18 @@ def _scalar(out):
     return arr if arr is not None else out
 
 
+def _energy_distance_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """(x, y, what) of each case: one point each, a sample against itself, then samples that differ."""
+    rng = np.random.default_rng(12)
+    base = rng.normal(size=(30, 2))
+    return [
+        (np.array([[0.0]]), np.array([[3.0]]), "one point each, 3 apart: sqrt(2 · 3 − 0 − 0) = sqrt(6)"),
+        (base, base.copy(), "a sample against itself: 0"),
+        (base, rng.normal(size=(20, 2)) + [1.0, 0.0], "30 and 20 points in 2-D, shifted by (1, 0)"),
+        (rng.normal(size=(25, 3)), rng.normal(size=(40, 3)) * 2.0, "samples of different sizes and spreads in 3-D"),
+    ]
+
+
 def check_energy_distance(fn: Callable) -> CheckReport:
     """Check ``fn(x, y)``: the energy distance sqrt(2 E‖X − Y‖ − E‖X − X'‖ − E‖Y − Y'‖) of two point clouds.
 
@@ -51,15 +63,7 @@ def check_energy_distance(fn: Callable) -> CheckReport:
     Used in: chapter 12, exercise "The energy distance by hand".
     """
     checker = Checker("Exercise: the energy distance between two samples")
-    rng = np.random.default_rng(12)
-    base = rng.normal(size=(30, 2))
-    cases = [
-        (np.array([[0.0]]), np.array([[3.0]]), "one point each, 3 apart: sqrt(2 · 3 − 0 − 0) = sqrt(6)"),
-        (base, base.copy(), "a sample against itself: 0"),
-        (base, rng.normal(size=(20, 2)) + [1.0, 0.0], "30 and 20 points in 2-D, shifted by (1, 0)"),
-        (rng.normal(size=(25, 3)), rng.normal(size=(40, 3)) * 2.0, "samples of different sizes and spreads in 3-D"),
-    ]
-    for x, y, what in cases:
+    for x, y, what in _energy_distance_cases():
         expected = np.asarray(energy_distance_reference(x, y))
         cross, within_x, within_y = _mean_distance(x, y), _mean_distance(x, x), _mean_distance(y, y)
 
