@@ -36,6 +36,19 @@ def test_builders_follow_the_seed_architecture():
     assert tuple(mlp.decoder.output.shape) == (None, 28, 28, 1) and mlp.latent_dim == 4
 
 
+def test_builders_pass_the_models_own_arguments_on():
+    # a builder's **kwargs are the model's: its defaults unless given, the builder's own name otherwise
+    vae = build_mnist_vae(**TINY)
+    assert vae.name == "mnist_vae" and float(np_(vae.beta)) == 1.0 and vae.free_bits is None and vae.seed is None
+    vae = build_mnist_vae(**TINY, beta=0.5, free_bits=0.2, seed=7, name="mine")
+    assert (vae.name, float(np_(vae.beta)), vae.free_bits, vae.seed) == ("mine", 0.5, 0.2, 7)
+    assert build_mnist_mlp_vae(latent_dim=2, hidden=(4,)).name == "mnist_mlp_vae"
+    cvae = build_mnist_cvae(**TINY, num_classes=3, beta=2.0)
+    assert cvae.name == "mnist_cvae" and cvae.num_classes == 3 and float(np_(cvae.beta)) == 2.0
+    with pytest.raises(TypeError, match="likelihood"):  # the builder fixes the Bernoulli likelihood
+        build_mnist_vae(**TINY, likelihood="gaussian")
+
+
 def test_loss_is_the_negative_elbo_with_the_stated_reduction(digits):
     x = digits[0][:16]
     vae = build_mnist_vae(**TINY, seed=1)
