@@ -192,3 +192,31 @@ def test_the_same_method_takes_the_same_arguments_and_defaults(method):
             assert "seed" in params, f"{name}.sample takes no seed"
         if method in ("decode", "decode_indices") and name != "Autoencoder":
             assert "seed" in params, f"{name}.{method} takes no seed (every decoder may draw)"
+
+
+def test_mnist_model_builders_size_the_networks_and_pass_the_models_arguments_on():
+    import inspect
+    import typing
+
+    import vaebook.models as models
+
+    builders = {
+        name: fn
+        for name, fn in vars(models).items()
+        if name.startswith("build_mnist_")
+        and inspect.isfunction(fn)
+        and issubclass(typing.get_type_hints(fn)["return"], models.GenerativeModel)
+    }
+    assert {"build_mnist_vae", "build_mnist_cvae", "build_mnist_vqvae", "build_mnist_pixelcnn_vqvae"} <= set(builders)
+    # the model's own arguments (and the quantizer's) are never restated by a builder: they pass on through **kwargs
+    model_arguments = {"beta", "free_bits", "name", "data_variance", "num_residual_blocks", "first_kernel_size"}
+    quantizer_arguments = {"ema_decay", "dead_code_threshold", "usage_decay"}
+    for name, fn in builders.items():
+        params = inspect.signature(fn).parameters
+        first = next(iter(params.values()))
+        assert (first.name, first.default) == ("latent_dim", 16), f"{name} starts with {first}, not latent_dim=16"
+        assert list(params.values())[-1].kind is inspect.Parameter.VAR_KEYWORD, f"{name} takes no **kwargs"
+        restated = set(params) & (model_arguments | quantizer_arguments)
+        assert not restated, f"{name} restates the model's or the quantizer's arguments {sorted(restated)}"
+        if issubclass(typing.get_type_hints(fn)["return"], models.VQModel):
+            assert params["quantizer_options"].default is None and params["seed"].default is None, name
