@@ -152,6 +152,23 @@ def test_the_gate_retries_a_dead_kernel_but_never_a_failing_cell_and_says_where_
     assert any("assert x == 2" in line for line in lines[:-1])  # the failing line, not only the exception
 
 
+def test_a_notebook_that_sets_xla_flags_gets_the_collective_timeout_where_jaxlib_knows_it(monkeypatch):
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    nb = {"metadata": {"vaebook": {"environment": {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"}}}}
+    env = build.kernel_environment("quick", None, 2, nb)
+    assert env["XLA_FLAGS"] == "--xla_force_host_platform_device_count=4 " + build.COLLECTIVE_TIMEOUT_FLAG
+    assert "XLA_FLAGS" not in build.kernel_environment("quick", None, 2, {"metadata": {}})
+    # The installed jaxlib accepts the flags (an unknown flag in XLA_FLAGS aborts the process at JAX's start)
+    code = "import jax; assert len(jax.devices()) == 4"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    monkeypatch.setenv("XLA_FLAGS", "--mine")  # a reader's own flags are kept as they are
+    assert build.kernel_environment("quick", None, 2, nb)["XLA_FLAGS"] == "--mine"
+    monkeypatch.delenv("XLA_FLAGS")
+    monkeypatch.setattr(build.metadata, "version", lambda name: "0.7.2")  # Colab's jaxlib: it rejects the flag
+    assert "XLA_FLAGS" not in build.kernel_environment("quick", None, 2, nb)
+
+
 def test_the_build_command_names_the_failures_and_exits_1(tmp_path):
     bad = tmp_path / "bad.ipynb"
     bad.write_text(json.dumps(notebook(("code", "1 / 0"))))
@@ -284,12 +301,16 @@ def test_executed_notebooks_are_recorded_with_the_backend_they_ran_on(tmp_path, 
     results = [
         build.Result("chapters/appendix_scaling.ipynb", "executed", seconds=12.34),
         build.Result("chapters/07_vae_mnist.ipynb", "executed", seconds=5.0),
+        build.Result(
+            "chapters/09_vq_vae.ipynb", "executed", seconds=7.0, attempts=2, errors=["a\nDeadKernelError: died"]
+        ),
         build.Result("chapters/05_elbo.ipynb", "cached"),
         build.Result("chapters/02_backpropagation.ipynb", "failed", error="x"),
     ]
-    assert build.write_records(results, "quick", None) == 2
+    assert build.write_records(results, "quick", None) == 3
     written = {r["name"]: r for r in records.load_records("notebook", records_dir=tmp_path / "records")}
-    assert set(written) == {"appendix_scaling", "07_vae_mnist"}
+    assert set(written) == {"appendix_scaling", "07_vae_mnist", "09_vq_vae"}
+    assert written["09_vq_vae"]["figures"]["status"] == "ok on attempt 2 (attempt 1: DeadKernelError: died)"
     assert written["appendix_scaling"]["context"]["backend"] == "jax"  # its own default (metadata)
     assert written["07_vae_mnist"]["context"]["backend"] == "tensorflow"
     assert written["appendix_scaling"]["figures"] == {"seconds": 12.3, "status": "ok"}
