@@ -130,7 +130,10 @@ def _source(cell: dict) -> str:
 def notebook_key(nb: dict, profile: str, backend: str, package: str, versions: dict[str, str]) -> str:
     """The cache key of one notebook's execution: its code, the profile, backend, package source and stack."""
     code = json.dumps([_source(cell) for cell in code_cells(nb)]).encode()
-    context = json.dumps({"profile": profile, "backend": backend, "package": package, "versions": versions})
+    context = {"profile": profile, "backend": backend, "package": package, "versions": versions}
+    if _added_xla_flags(nb):  # what the build adds to the kernel's environment changes what it prints
+        context["xla_flags"] = _added_xla_flags(nb)
+    context = json.dumps(context)
     return _sha256(code, context.encode())
 
 
@@ -182,13 +185,18 @@ def jaxlib_takes_collective_timeout() -> bool:
     return (major, minor) >= (0, 8)
 
 
+def _added_xla_flags(nb: dict) -> str:
+    """The XLA_FLAGS the build gives a notebook that sets its own (its flags and the time-out), or ""."""
+    flags = nb.get("metadata", {}).get("vaebook", {}).get("environment", {}).get("XLA_FLAGS")
+    return f"{flags} {COLLECTIVE_TIMEOUT_FLAG}" if flags and jaxlib_takes_collective_timeout() else ""
+
+
 def kernel_environment(profile: str, backend: str | None, jobs: int, notebook: dict | None = None) -> dict[str, str]:
     """The environment of a notebook's kernel: the profile, the backend, threads; ``notebook`` (its JSON) when it
     sets XLA_FLAGS in its bootstrap cell (metadata vaebook.environment), to add the collective time-out."""
     env = dict(os.environ)
-    flags = (notebook or {}).get("metadata", {}).get("vaebook", {}).get("environment", {}).get("XLA_FLAGS")
-    if flags and "XLA_FLAGS" not in env and jaxlib_takes_collective_timeout():
-        env["XLA_FLAGS"] = f"{flags} {COLLECTIVE_TIMEOUT_FLAG}"
+    if _added_xla_flags(notebook or {}) and "XLA_FLAGS" not in env:
+        env["XLA_FLAGS"] = _added_xla_flags(notebook)
     env["VAEBOOK_PROFILE"] = profile
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")

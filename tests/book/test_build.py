@@ -158,6 +158,8 @@ def test_a_notebook_that_sets_xla_flags_gets_the_collective_timeout_where_jaxlib
     env = build.kernel_environment("quick", None, 2, nb)
     assert env["XLA_FLAGS"] == "--xla_force_host_platform_device_count=4 " + build.COLLECTIVE_TIMEOUT_FLAG
     assert "XLA_FLAGS" not in build.kernel_environment("quick", None, 2, {"metadata": {}})
+    key = build.notebook_key({**nb, "cells": []}, "quick", "default", "p", {})  # the added flags are in the key
+    assert key != build.notebook_key({"cells": [], "metadata": {}}, "quick", "default", "p", {})
     # The installed jaxlib accepts the flags (an unknown flag in XLA_FLAGS aborts the process at JAX's start)
     code = "import jax; assert len(jax.devices()) == 4"
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
