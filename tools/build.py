@@ -130,10 +130,7 @@ def _source(cell: dict) -> str:
 def notebook_key(nb: dict, profile: str, backend: str, package: str, versions: dict[str, str]) -> str:
     """The cache key of one notebook's execution: its code, the profile, backend, package source and stack."""
     code = json.dumps([_source(cell) for cell in code_cells(nb)]).encode()
-    context = {"profile": profile, "backend": backend, "package": package, "versions": versions}
-    if _added_xla_flags(nb):  # what the build adds to the kernel's environment changes what it prints
-        context["xla_flags"] = _added_xla_flags(nb)
-    context = json.dumps(context)
+    context = json.dumps({"profile": profile, "backend": backend, "package": package, "versions": versions})
     return _sha256(code, context.encode())
 
 
@@ -168,35 +165,8 @@ class Result:
     errors: list[str] = field(default_factory=list)
 
 
-# XLA stops the program when the participants of a CPU collective (the all-reduce of a data-parallel step) have not
-# all arrived within 40 s. Two notebooks at a time on 2 cores starved one of the appendix's four virtual devices that
-# long ("Termination timeout ... exceeded", a dead kernel, in CI and in the gate). jaxlib 0.8 and later take a
-# longer limit; 0.7 (Colab's) rejects the flag, so it is added only where it is known, and never over a reader's own.
-COLLECTIVE_TIMEOUT_FLAG = "--xla_cpu_collective_call_terminate_timeout_seconds=600"
-
-
-def jaxlib_takes_collective_timeout() -> bool:
-    """Whether the installed jaxlib knows COLLECTIVE_TIMEOUT_FLAG (0.8 and later)."""
-    try:
-        version = metadata.version("jaxlib")
-    except metadata.PackageNotFoundError:
-        return False
-    major, minor = (int(part) for part in re.findall(r"\d+", version)[:2])
-    return (major, minor) >= (0, 8)
-
-
-def _added_xla_flags(nb: dict) -> str:
-    """The XLA_FLAGS the build gives a notebook that sets its own (its flags and the time-out), or ""."""
-    flags = nb.get("metadata", {}).get("vaebook", {}).get("environment", {}).get("XLA_FLAGS")
-    return f"{flags} {COLLECTIVE_TIMEOUT_FLAG}" if flags and jaxlib_takes_collective_timeout() else ""
-
-
-def kernel_environment(profile: str, backend: str | None, jobs: int, notebook: dict | None = None) -> dict[str, str]:
-    """The environment of a notebook's kernel: the profile, the backend, threads; ``notebook`` (its JSON) when it
-    sets XLA_FLAGS in its bootstrap cell (metadata vaebook.environment), to add the collective time-out."""
+def kernel_environment(profile: str, backend: str | None, jobs: int) -> dict[str, str]:
     env = dict(os.environ)
-    if _added_xla_flags(notebook or {}) and "XLA_FLAGS" not in env:
-        env["XLA_FLAGS"] = _added_xla_flags(notebook)
     env["VAEBOOK_PROFILE"] = profile
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -295,7 +265,7 @@ def run_notebook(
     ``retry_if(error)`` accepts, when it is given: the gate retries a dead kernel, never a failed assertion)."""
     rel = _rel(path)
     out = cache_dir(profile, backend, build) / path.name
-    env = kernel_environment(profile, backend, jobs, json.loads(path.read_text()))
+    env = kernel_environment(profile, backend, jobs)
     result = Result(rel, "failed")
     tmp = out.with_suffix(".running.ipynb")
     for attempt in range(1, retries + 2):

@@ -152,25 +152,6 @@ def test_the_gate_retries_a_dead_kernel_but_never_a_failing_cell_and_says_where_
     assert any("assert x == 2" in line for line in lines[:-1])  # the failing line, not only the exception
 
 
-def test_a_notebook_that_sets_xla_flags_gets_the_collective_timeout_where_jaxlib_knows_it(monkeypatch):
-    monkeypatch.delenv("XLA_FLAGS", raising=False)
-    nb = {"metadata": {"vaebook": {"environment": {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"}}}}
-    env = build.kernel_environment("quick", None, 2, nb)
-    assert env["XLA_FLAGS"] == "--xla_force_host_platform_device_count=4 " + build.COLLECTIVE_TIMEOUT_FLAG
-    assert "XLA_FLAGS" not in build.kernel_environment("quick", None, 2, {"metadata": {}})
-    key = build.notebook_key({**nb, "cells": []}, "quick", "default", "p", {})  # the added flags are in the key
-    assert key != build.notebook_key({"cells": [], "metadata": {}}, "quick", "default", "p", {})
-    # The installed jaxlib accepts the flags (an unknown flag in XLA_FLAGS aborts the process at JAX's start)
-    code = "import jax; assert len(jax.devices()) == 4"
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    monkeypatch.setenv("XLA_FLAGS", "--mine")  # a reader's own flags are kept as they are
-    assert build.kernel_environment("quick", None, 2, nb)["XLA_FLAGS"] == "--mine"
-    monkeypatch.delenv("XLA_FLAGS")
-    monkeypatch.setattr(build.metadata, "version", lambda name: "0.7.2")  # Colab's jaxlib: it rejects the flag
-    assert "XLA_FLAGS" not in build.kernel_environment("quick", None, 2, nb)
-
-
 def test_the_build_command_names_the_failures_and_exits_1(tmp_path):
     bad = tmp_path / "bad.ipynb"
     bad.write_text(json.dumps(notebook(("code", "1 / 0"))))
@@ -218,6 +199,32 @@ def test_the_pool_respects_needs_and_runs_at_most_jobs_tasks_at_once(tmp_path):
     assert done["after-broken"] == (False, 0.0, "not run: broken failed")
     assert "after-broken" not in order
     assert all(done[name][0] for name in ("a", "b", "c", "site", "browser"))
+
+
+def test_an_exclusive_task_runs_with_nothing_beside_it(tmp_path):
+    lock, running, beside = threading.Lock(), set(), {}
+
+    def work(name):
+        def run():
+            with lock:
+                running.add(name)
+            time.sleep(0.2)
+            with lock:
+                beside[name] = beside.get(name, set()) | (running - {name})
+                running.discard(name)
+            return True, name
+
+        return run
+
+    tasks = [gate.Task(n, work(n), weight=w) for n, w in (("a", 9), ("b", 5), ("c", 3), ("d", 1))]
+    tasks.append(gate.Task("alone", work("alone"), weight=7, exclusive=True))
+    done, _ = gate.run_tier(tasks, jobs=2, log_dir=tmp_path)
+    assert all(ok for ok, _, _ in done.values()) and len(done) == 5
+    assert beside["alone"] == set(), beside  # nobody ran beside it...
+    assert not any("alone" in others for others in beside.values()), beside  # ...nor it beside anybody
+    assert any(beside[n] for n in "abcd"), beside  # and the others did share the pool
+    tiers = {t.name: t for t in gate.tier("full", jobs=2)}
+    assert tiers["nb-quick-default-appendix_scaling"].exclusive and not tiers["nb-smoke-jax-appendix_scaling"].exclusive
 
 
 def test_a_failed_gate_ends_with_each_failures_reason(tmp_path, monkeypatch, capsys):
