@@ -25,7 +25,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from assignment_exercises import (
+from tools.assignment_exercises import (
     EXERCISE_RE,
     HIDDEN_TAG,
     LABEL_RE,
@@ -37,9 +37,9 @@ from assignment_exercises import (
     reference_answer,
     strip_solutions,
 )
-from grading.archive import write_archive
-from grading.marks import mark
-from notebooks import cell_source
+from tools.grading.archive import write_archive
+from tools.grading.marks import mark
+from tools.notebooks import cell_source
 
 VAEBOOK_GIT = "git+https://github.com/vaebook/vaebook"
 PIN_RE = re.compile(re.escape(VAEBOOK_GIT) + r"@[\w.+/-]+")
@@ -277,7 +277,7 @@ def pin_bootstrap(nb: dict, pin: str) -> None:
 def handed_out(path: Path, pin: str, exercises: list[Exercise], book, docname: str, rules: bool) -> None:
     """Rewrite otter's notebook at ``path`` as a reader notebook: empty cells out, vaebook pinned, the rules under
     the title (``rules``), every exercise marked, then tools/reader_notebooks.py's conversion."""
-    from reader_notebooks import convert
+    from tools.reader_notebooks import convert
 
     nb = json.loads(path.read_text())
     nb["cells"] = [c for c in nb["cells"] if cell_source(c).strip()]
@@ -302,7 +302,7 @@ def build(chapters: list[Path], out: Path, colab_base: str = "", pin: str | None
     ``out/public`` holds what a teacher hands out (the student notebooks and an index); ``out/private`` what must
     stay with the teacher (autograders, reference notebooks, assignments.json, the master notebooks).
     """
-    from reader_notebooks import Book
+    from tools.reader_notebooks import Book
 
     out = Path(out).resolve()
     pin = check_pin(pin or default_pin())

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 import textwrap
 from pathlib import Path
 
+from tools.grading.aliases import check_call as _check_call
+from tools.notebooks import cell_source, toc_files
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "tools") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tools"))
-from grading.aliases import check_call as _check_call  # noqa: E402
-from notebooks import cell_source, toc_files  # noqa: E402
 
 BOOTSTRAP_FIRST_LINE = "# Set-up: in Colab, install vaebook"
 HIDDEN_TAG = "remove-cell"

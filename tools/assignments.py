@@ -39,9 +39,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from assignment_build import build  # noqa: E402
-from assignment_exercises import chapter_notebooks, parse_exercises  # noqa: E402
+if str(ROOT) not in sys.path:  # run as a script: the repository root makes tools importable
+    sys.path.insert(0, str(ROOT))
+from tools.assignment_build import build  # noqa: E402
+from tools.assignment_exercises import chapter_notebooks, parse_exercises  # noqa: E402
 
 DEFAULT_OUT = ROOT / "_build" / "assignments"
 
@@ -96,9 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row['chapter']}: {row['exercises']} exercises, {row['graded']} graded, {row['points']:g} points")
         print(f"To hand out: {args.out / 'public'}; keep private: {args.out / 'private'} (autograders, references)")
     elif args.command in ("grade", "export-written"):
-        sys.path.insert(0, str(ROOT / "tools"))
-        from grading.batch import grade_batch, load_assignment
-        from grading.written import export_written
+        from tools.grading.batch import grade_batch, load_assignment
+        from tools.grading.written import export_written
 
         chapter = load_assignment(args.assignments, args.chapter)["chapter"]
         out = args.out or ROOT / "_build" / "grades" / chapter

@@ -13,17 +13,14 @@ import contextlib
 import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tools import assignment_build as B, assignment_exercises as E, reader_notebooks as rn
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import assignment_build as B  # noqa: E402
-import assignment_exercises as E  # noqa: E402
-import reader_notebooks as rn  # noqa: E402
 
 CHAPTERS = E.chapter_notebooks()
 BOOK = rn.Book(ROOT)

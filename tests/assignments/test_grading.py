@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tools import assignment_build as B, assignment_exercises as E
+from tools.grading import batch, written
+from tools.grading.aliases import AliasFinder
+from tools.grading.judge import Opaque, decode
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import assignment_build as B  # noqa: E402
-import assignment_exercises as E  # noqa: E402
-from grading import batch, written  # noqa: E402
-from grading.aliases import AliasFinder  # noqa: E402
-from grading.judge import Opaque, decode  # noqa: E402
 
 JOBS = int(os.environ.get("VAEBOOK_GRADE_JOBS", "2"))
 LIGHT_CHAPTER = ROOT / "chapters" / "06_reparameterization.ipynb"
@@ -411,7 +410,7 @@ def test_alias_finder():
 def test_the_exercises_are_found_with_or_without_the_builds_marks(built):
     """The handed-out notebook is a reader notebook (no directives): the build marks each exercise's cell; a
     notebook whose metadata was lost still shows the converted heading's anchor, a chapter its directive."""
-    from grading.marks import exercise_labels
+    from tools.grading.marks import exercise_labels
 
     assignments, _ = built
     student = json.loads((assignments / "public" / "syn.ipynb").read_text())

@@ -201,6 +201,32 @@ def test_the_pool_respects_needs_and_runs_at_most_jobs_tasks_at_once(tmp_path):
     assert all(done[name][0] for name in ("a", "b", "c", "site", "browser"))
 
 
+def test_an_exclusive_task_runs_with_nothing_beside_it(tmp_path):
+    lock, running, beside = threading.Lock(), set(), {}
+
+    def work(name):
+        def run():
+            with lock:
+                running.add(name)
+            time.sleep(0.2)
+            with lock:
+                beside[name] = beside.get(name, set()) | (running - {name})
+                running.discard(name)
+            return True, name
+
+        return run
+
+    tasks = [gate.Task(n, work(n), weight=w) for n, w in (("a", 9), ("b", 5), ("c", 3), ("d", 1))]
+    tasks.append(gate.Task("alone", work("alone"), weight=7, exclusive=True))
+    done, _ = gate.run_tier(tasks, jobs=2, log_dir=tmp_path)
+    assert all(ok for ok, _, _ in done.values()) and len(done) == 5
+    assert beside["alone"] == set(), beside  # nobody ran beside it...
+    assert not any("alone" in others for others in beside.values()), beside  # ...nor it beside anybody
+    assert any(beside[n] for n in "abcd"), beside  # and the others did share the pool
+    tiers = {t.name: t for t in gate.tier("full", jobs=2)}
+    assert tiers["nb-quick-default-appendix_scaling"].exclusive and not tiers["nb-smoke-jax-appendix_scaling"].exclusive
+
+
 def test_a_failed_gate_ends_with_each_failures_reason(tmp_path, monkeypatch, capsys):
     # CI shows the end of the output only: the reasons must come after the progress lines, just before the verdict
     tasks = [
@@ -284,12 +310,16 @@ def test_executed_notebooks_are_recorded_with_the_backend_they_ran_on(tmp_path, 
     results = [
         build.Result("chapters/appendix_scaling.ipynb", "executed", seconds=12.34),
         build.Result("chapters/07_vae_mnist.ipynb", "executed", seconds=5.0),
+        build.Result(
+            "chapters/09_vq_vae.ipynb", "executed", seconds=7.0, attempts=2, errors=["a\nDeadKernelError: died"]
+        ),
         build.Result("chapters/05_elbo.ipynb", "cached"),
         build.Result("chapters/02_backpropagation.ipynb", "failed", error="x"),
     ]
-    assert build.write_records(results, "quick", None) == 2
+    assert build.write_records(results, "quick", None) == 3
     written = {r["name"]: r for r in records.load_records("notebook", records_dir=tmp_path / "records")}
-    assert set(written) == {"appendix_scaling", "07_vae_mnist"}
+    assert set(written) == {"appendix_scaling", "07_vae_mnist", "09_vq_vae"}
+    assert written["09_vq_vae"]["figures"]["status"] == "ok on attempt 2 (attempt 1: DeadKernelError: died)"
     assert written["appendix_scaling"]["context"]["backend"] == "jax"  # its own default (metadata)
     assert written["07_vae_mnist"]["context"]["backend"] == "tensorflow"
     assert written["appendix_scaling"]["figures"] == {"seconds": 12.3, "status": "ok"}

@@ -24,7 +24,6 @@ import ast
 import copy
 import json
 import re
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -359,8 +358,7 @@ def test_every_image_in_the_executed_chapter_has_figure_options(path):
 
 def test_the_reader_notebook_numbers_figures_as_the_site_does():
     """Sphinx numfig with the numbered parts of _toc.yml: per chapter, "chapter.k" in the order of the page."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import reader_notebooks
+    from tools import reader_notebooks
 
     book = reader_notebooks.Book(ROOT)
     stem = "03_autoencoders"

@@ -12,15 +12,14 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tools import reader_notebooks as rn
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import reader_notebooks as rn  # noqa: E402
 
 BOOK = rn.Book(ROOT)
 CHAPTERS = rn.chapter_paths(BOOK)

@@ -18,7 +18,6 @@ import functools
 import http.server
 import json
 import re
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,8 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SCREENSHOTS, SITE
 
-sys.path.insert(0, str(ROOT / "tools"))
-import reader_notebooks as rn  # noqa: E402
+from tools import reader_notebooks as rn
 
 BOOK = rn.Book(ROOT)
 CHAPTERS = rn.chapter_paths(BOOK)

@@ -3,7 +3,7 @@
     private/NN_chapter/grader-NN_chapter.zip
         grade.py               python grade.py SUBMISSIONS [-j N] [--roster CSV] [--out DIR] ...
         requirements.txt       vaebook at the pinned commit and the stack the build ran with
-        grading/               this package
+        tools/grading/         this package (tools/__init__.py only makes tools/ a package, as in the repository)
         private/assignments.json, public/NN_chapter.ipynb   what the grader reads
 
 Unpack it anywhere, ``pip install -r requirements.txt`` into a virtual environment, and run ``grade.py`` with that
@@ -24,9 +24,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE))  # the grader is tools/grading/ here, imported as in the book's repository
 
-from grading.batch import grade_batch  # noqa: E402
+from tools.grading.batch import grade_batch  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("submissions", type=Path)
@@ -53,6 +53,9 @@ Writes grades.csv (one row per submission), feedback/, executed/ and grading.log
 Keep this archive private: it holds the exercises' checks and where the points are.
 """
 
+TOOLS_INIT = '''"""vaebook's grader, as its archive ships it: grade.py imports tools/grading as tools.grading."""
+'''
+
 
 def write_archive(out: Path, row: dict, requirements: str) -> Path:
     """Write private/CHAPTER/grader-CHAPTER.zip for one built assignment (``row`` of assignments.json)."""
@@ -64,8 +67,9 @@ def write_archive(out: Path, row: dict, requirements: str) -> Path:
         z.writestr("grade.py", GRADE_PY.format(chapter=chapter))
         z.writestr("README.md", README.format(chapter=chapter))
         z.writestr("requirements.txt", requirements)
+        z.writestr("tools/__init__.py", TOOLS_INIT)
         for module in sorted(here.glob("*.py")):
-            z.write(module, f"grading/{module.name}")
+            z.write(module, f"tools/grading/{module.name}")
         z.writestr("private/assignments.json", json.dumps([row], indent=1))
         z.write(out / row["student"], row["student"])
     return path

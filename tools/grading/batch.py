@@ -30,9 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent.parent
-ROOT = TOOLS.parent
 WORKER = Path(__file__).resolve().parent / "worker.py"
+ROOT = WORKER.parents[2]  # the folder that holds tools/: the book's repository, or an unpacked grader archive
 
 STATUSES = {
     "graded": "every cell ran and every graded exercise was judged",
@@ -139,7 +138,7 @@ def grade_batch(
     log=print,
 ) -> list[dict]:
     """Grade every submission under ``submissions`` for one assignment; return the CSV's rows."""
-    from grading.worker import package_digest
+    from tools.grading.worker import package_digest
 
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
     trusted_root = Path(trusted_root or default_trusted_root())
@@ -198,7 +197,7 @@ def grade_batch(
         job_path.write_text(json.dumps(job))
         Path(job["result"]).unlink(missing_ok=True)
         t0 = time.monotonic()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TOOLS), str(Path(trusted_root).resolve())]))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(Path(trusted_root).resolve())]))
         proc = subprocess.Popen(
             [sys.executable, str(WORKER), str(job_path)],
             stdout=subprocess.PIPE,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grading.kernel import KernelSession
+from tools.grading.kernel import KernelSession
 
 # Runs in the student's kernel: call the snapshot of the student's function on the pickled arguments, write the
 # result as JSON. Nothing in it is trusted by the grader; it only has to be correct for an honest notebook.

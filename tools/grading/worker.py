@@ -22,10 +22,14 @@ import time
 import traceback
 from pathlib import Path
 
-TOOLS = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the folder that holds tools/ (the repository, or a grader archive)
 ORIGINAL_ENV = dict(os.environ)  # for the student's kernel (the judge changes its own environment)
-if str(TOOLS) not in sys.path:
-    sys.path.insert(0, str(TOOLS))
+if str(ROOT) not in sys.path:  # run as a script: tools/grading/ is on sys.path, the folder above tools/ may not be
+    sys.path.insert(0, str(ROOT))
+# Imported here, so that tools.grading is this folder's before import_trusted puts the trusted root first on sys.path.
+# check_call is the build's own rule for an answer cell.
+from tools.grading.aliases import AliasFinder, check_call as _check_call  # noqa: E402
+from tools.grading.marks import exercise_labels  # noqa: E402
 
 
 def package_digest(package_dir: Path) -> str:
@@ -91,9 +95,6 @@ def load_notebook(path: Path):
 
 def locate(nb, exercises: list[dict]) -> dict[str, tuple[int, int]]:
     """question → (answer cell, end of its region): the cells up to the next exercise belong to it."""
-    from grading.aliases import check_call as _check_call  # the build's own rule for an answer cell
-    from grading.marks import exercise_labels
-
     starts = [i for i, c in enumerate(nb.cells) if exercise_labels(c)]
     out = {}
     for ex in exercises:
@@ -159,8 +160,7 @@ def grade_notebook(job: dict) -> dict:
         result.update(status="grader-error", message="vaebook's files changed on disk since the batch started")
         return result
     import vaebook.exercises as trusted
-    from grading.aliases import AliasFinder
-    from grading.judge import StudentFunction, describe, run_check
+    from tools.grading.judge import StudentFunction, describe, run_check
 
     row = assignments[chapter]
     exercises = row["exercises_graded"]
@@ -189,7 +189,7 @@ def grade_notebook(job: dict) -> dict:
     )
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     snap = "_vaebook_graded_" + secrets.token_hex(8)
-    from grading.kernel import KernelLost, KernelSession
+    from tools.grading.kernel import KernelLost, KernelSession
 
     session = KernelSession(nb, work / "run", env, job["cell_limit"], pid_file=job.get("kernel_pid_file"))
     deadline = start + job["timeout"]

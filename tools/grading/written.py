@@ -13,7 +13,7 @@ import csv
 import json
 from pathlib import Path
 
-from grading.marks import exercise_labels
+from tools.grading.marks import exercise_labels
 
 
 def _source(cell: dict) -> str:
@@ -39,7 +39,7 @@ def export_written(
     submissions: Path, assignments: Path, chapter: str, out: Path, roster: Path | None = None, points: float = 2
 ) -> str:
     """Write out/written/LABEL.md (every student's answer) and out/manual.csv (points to fill in); say where."""
-    from grading.batch import load_assignment, read_roster, student_id, submissions_of
+    from tools.grading.batch import load_assignment, read_roster, student_id, submissions_of
 
     spec = load_assignment(assignments, chapter)
     row = spec["assignments"][spec["chapter"]]
