@@ -194,29 +194,60 @@ def test_the_same_method_takes_the_same_arguments_and_defaults(method):
             assert "seed" in params, f"{name}.{method} takes no seed (every decoder may draw)"
 
 
+def _constructor_arguments(cls) -> set[str]:
+    """The arguments of every vaebook constructor in ``cls``'s MRO (Keras's own base classes left out)."""
+    import inspect
+
+    names = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("vaebook") and "__init__" in vars(klass):
+            names |= set(inspect.signature(klass.__init__).parameters) - {"self", "args", "kwargs"}
+    return names
+
+
+# Sizes a builder gives both to its networks and to the model, so they are the builder's own arguments.
+SHARED_SIZES = {"filters", "num_classes"}
+
+
 def test_mnist_model_builders_size_the_networks_and_pass_the_models_arguments_on():
     import inspect
     import typing
 
     import vaebook.models as models
+    from vaebook.layers import VectorQuantizer
 
+    functions = {n: fn for n, fn in vars(models).items() if n.startswith("build_mnist_") and inspect.isfunction(fn)}
+    returns = {n: typing.get_type_hints(fn).get("return") for n, fn in functions.items()}
+    unannotated = sorted(n for n, cls in returns.items() if not isinstance(cls, type))
+    assert not unannotated, f"builders without a class as return annotation: {unannotated}"
     builders = {
-        name: fn
-        for name, fn in vars(models).items()
-        if name.startswith("build_mnist_")
-        and inspect.isfunction(fn)
-        and issubclass(typing.get_type_hints(fn)["return"], models.GenerativeModel)
+        n: fn for n, fn in functions.items() if issubclass(typing.get_type_hints(fn)["return"], models.GenerativeModel)
     }
     assert {"build_mnist_vae", "build_mnist_cvae", "build_mnist_vqvae", "build_mnist_pixelcnn_vqvae"} <= set(builders)
-    # the model's own arguments (and the quantizer's) are never restated by a builder: they pass on through **kwargs
-    model_arguments = {"beta", "free_bits", "name", "data_variance", "num_residual_blocks", "first_kernel_size"}
-    quantizer_arguments = {"ema_decay", "dead_code_threshold", "usage_decay"}
+    # A VQ builder's own quantizer arguments: the code book's size, and the seed of its initialization.
+    quantizer_arguments = _constructor_arguments(VectorQuantizer) - {"num_embeddings", "embedding_dim", "seed"}
     for name, fn in builders.items():
+        cls = typing.get_type_hints(fn)["return"]
         params = inspect.signature(fn).parameters
         first = next(iter(params.values()))
         assert (first.name, first.default) == ("latent_dim", 16), f"{name} starts with {first}, not latent_dim=16"
         assert list(params.values())[-1].kind is inspect.Parameter.VAR_KEYWORD, f"{name} takes no **kwargs"
-        restated = set(params) & (model_arguments | quantizer_arguments)
-        assert not restated, f"{name} restates the model's or the quantizer's arguments {sorted(restated)}"
-        if issubclass(typing.get_type_hints(fn)["return"], models.VQModel):
+        # the model's own arguments (and the quantizer's) are never restated: they pass on through **kwargs
+        model_arguments = (_constructor_arguments(cls) | {"name"}) - set(cls.submodels) - SHARED_SIZES
+        restated = set(params) & model_arguments
+        assert not restated, f"{name} restates {cls.__name__}'s arguments {sorted(restated)}"
+        if issubclass(cls, models.VQModel):
+            restated = set(params) & quantizer_arguments
+            assert not restated, f"{name} restates the quantizer's arguments {sorted(restated)}: quantizer_options"
             assert params["quantizer_options"].default is None and params["seed"].default is None, name
+
+
+@pytest.mark.parametrize(
+    "builder", ["build_mnist_vae", "build_mnist_cvae", "build_mnist_pixelcnn_vae", "build_mnist_vqvae"]
+)
+def test_a_misspelled_builder_argument_is_an_error(builder):
+    import vaebook.models as models
+
+    # **kwargs pass on to the model, whose constructor (Keras's Layer) refuses a name it does not know
+    with pytest.raises((TypeError, ValueError), match="betta"):
+        getattr(models, builder)(latent_dim=2, betta=2.0)

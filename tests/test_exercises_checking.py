@@ -18,6 +18,41 @@ def test_broken_code_is_explained_not_raised():
     assert "AttributeError" in str(report) and "no result" in str(report)
 
 
+def _skeleton(x):
+    raise NotImplementedError("write square")
+
+
+def _divides(x):
+    return x / 0
+
+
+def test_a_raise_names_its_line_and_says_the_message_once():
+    checker = Checker("square")
+    checker.call(_skeleton, 1.0)
+    checker.call(_divides, 1)
+    checker.call(lambda x: x.nope, 1.0)
+    (_, skeleton), (_, divides), (_, attribute) = checker.report().lines
+    line = _skeleton.__code__.co_firstlineno + 1
+    # The skeleton's own raise: its source line would only repeat the message.
+    assert skeleton == f"your function raised NotImplementedError at line {line}: write square"
+    # Any other failing line is shown, after the message.
+    line = _divides.__code__.co_firstlineno + 1
+    assert divides == f"your function raised ZeroDivisionError: division by zero (line {line}: return x / 0)"
+    assert attribute.startswith("your function raised AttributeError: 'float' object has no attribute 'nope' (line ")
+
+
+def test_a_raise_in_another_process_is_reported_the_same_way():
+    # tools/grading runs the function in the student's kernel and sends back where it failed
+    checker = Checker("square")
+    for where in ('line 6: raise NotImplementedError("write square")', ""):
+        err = NotImplementedError("write square")
+        err.student_where = where
+        checker.call(lambda e=err: (_ for _ in ()).throw(e))
+    (_, remote), (_, nowhere) = checker.report().lines
+    assert remote == "your function raised NotImplementedError at line 6: write square"
+    assert nowhere == "your function raised NotImplementedError: write square"
+
+
 def test_wrong_shape_and_value_are_named():
     checker = Checker("square")
     checker.close(np.zeros(2), np.zeros(3), "shape case")
@@ -95,7 +130,8 @@ def test_a_function_that_returns_none_gets_a_cross_line(name):
 
 @pytest.mark.parametrize("name", CHECKS)
 def test_a_function_that_raises_gets_a_cross_line(name):
-    _assert_explained(getattr(_exercises, name)(_raises), "RuntimeError: student bug")
+    line = _raises.__code__.co_firstlineno + 1
+    _assert_explained(getattr(_exercises, name)(_raises), f"raised RuntimeError at line {line}: student bug")
 
 
 @pytest.mark.parametrize("name", CHECKS)

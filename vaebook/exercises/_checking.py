@@ -39,6 +39,21 @@ class CheckReport:
         printer.text(str(self))
 
 
+def _raised_message(err: Exception, where: str) -> str:
+    """The ✗ line for student code that raised ``err`` at ``where`` ("line N: source line", or "").
+
+    The source line is left out when it only repeats the message (the skeleton's own
+    ``raise NotImplementedError("write …")``), so an unwritten exercise reads
+    "your function raised NotImplementedError at line 6: write …".
+    """
+    raised = f"your function raised {type(err).__name__}"
+    message = str(err)
+    line, _, source = where.partition(": ")
+    if message and line.startswith("line ") and message in source:
+        return f"{raised} at {line}: {message}"
+    return raised + (f": {message}" if message else "") + (f" ({where})" if where else "")
+
+
 class Checker:
     """Collects the lines of one :class:`CheckReport`.
 
@@ -90,7 +105,7 @@ class Checker:
             if where is None:
                 frame = traceback.extract_tb(err.__traceback__)[-1]
                 where = f"line {frame.lineno}: {frame.line}"
-            self.fail(f"your function raised {type(err).__name__}: {err} ({where})")
+            self.fail(_raised_message(err, where))
             return None
         if out is None:
             self.fail("your function returned None: is a `return` missing?")
