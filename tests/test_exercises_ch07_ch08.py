@@ -155,7 +155,8 @@ def test_attribute_vector_survives_code_that_raises():
         raise ValueError("oops")
 
     report = check_attribute_vector(broken)
-    assert not report.passed and "ValueError: oops" in str(report)
+    line = broken.__code__.co_firstlineno + 1
+    assert not report.passed and f"your function raised ValueError at line {line}: oops" in str(report)
 
 
 def cond_keras(z, labels, num_classes):
