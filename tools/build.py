@@ -44,6 +44,8 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script (python tools/build.py), the tools package must still import
+    sys.path.insert(0, str(ROOT))
 BUILD = ROOT / "_build"
 PROFILES = ("smoke", "quick", "full")
 # The numerical stack whose versions enter the cache key (a different TensorFlow can change every number).
@@ -511,7 +513,6 @@ def notebook_backend(path: Path, backend: str | None) -> str:
 
 def write_records(results: list[Result], profile: str, backend: str | None, **context) -> int:
     """One ``notebook`` record per executed notebook (tools/records.py); returns how many were written."""
-    sys.path.insert(0, str(ROOT))
     from tools.records import write_record
 
     written = 0

@@ -323,3 +323,17 @@ def test_executed_notebooks_are_recorded_with_the_backend_they_ran_on(tmp_path, 
     assert written["appendix_scaling"]["context"]["backend"] == "jax"  # its own default (metadata)
     assert written["07_vae_mnist"]["context"]["backend"] == "tensorflow"
     assert written["appendix_scaling"]["figures"] == {"seconds": 12.3, "status": "ok"}
+
+
+def test_run_as_a_script_the_build_can_import_the_tools_package():
+    # `python tools/build.py --record` has tools/, not the repository root, on the module path; its records module is
+    # imported as tools.records only when it writes them (at the end of a build: a failure there loses the run).
+    # -P keeps the working directory off the path, so only build.py's own code can make `tools` importable.
+    import os
+    import subprocess
+    import sys
+
+    code = "import runpy; runpy.run_path('tools/build.py', run_name='build'); from tools.records import write_record"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-P", "-c", code], cwd=build.ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]
